@@ -1,0 +1,189 @@
+"""The plain data model every stage passes along: a Book made of Sections and Photos.
+
+Everything here is a frozen dataclass: a build is a pure function of the project folder, and
+renderers (EPUB, PDF, later the archive) only read the model. Paths inside the model are
+relative, POSIX-style, so a model built on one machine means the same on another.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """The ``[book]`` table of book.toml."""
+
+    title: str
+    language: str  # BCP 47, e.g. "zh-Hans"
+    identifier: str  # "urn:isbn:…" or "urn:uuid:…" (derived from the title when absent)
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    publisher: str | None = None
+    date: _dt.date | None = None
+    description: str | None = None
+    rights: str | None = None
+    subjects: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # explicit section order (ids); empty means file-name order
+
+    @property
+    def script(self) -> str:
+        """"Hant" for Traditional Chinese, "Hans" otherwise (selects fonts and quotes)."""
+        return script_of(self.language)
+
+
+def script_of(language: str) -> str:
+    """The Han script a BCP 47 tag implies: zh-Hant, zh-TW, zh-HK and zh-MO are Traditional."""
+    parts = [p.lower() for p in language.replace("_", "-").split("-")]
+    if "hant" in parts or any(p in ("tw", "hk", "mo") for p in parts[1:]):
+        return "Hant"
+    return "Hans"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """The ``[output]`` table: what to build and what to call it."""
+
+    formats: tuple[str, ...] = ("epub", "pdf")
+    basename: str = "book"  # file name stem of every artifact: book.epub, book.pdf
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """The ``[print]`` table: page geometry of the print PDF."""
+
+    trim_width_mm: float = 185.0  # 16开
+    trim_height_mm: float = 260.0
+    margin_top_mm: float = 22.0
+    margin_bottom_mm: float = 24.0
+    margin_inner_mm: float = 22.0
+    margin_outer_mm: float = 18.0
+    font_size_pt: float = 10.5  # 五号字
+    line_height: float = 1.75
+
+
+@dataclass(frozen=True)
+class EpubOptions:
+    """The ``[epub]`` table."""
+
+    font_size: str = "1em"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything book.toml says, validated and typed."""
+
+    book: BookMeta
+    output: OutputOptions = field(default_factory=OutputOptions)
+    print: PrintOptions = field(default_factory=PrintOptions)
+    epub: EpubOptions = field(default_factory=EpubOptions)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where something came from: a project-relative path and a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo with its caption, from captions.toml or an inline Markdown image."""
+
+    file: str  # relative to manuscript/, POSIX, e.g. "photos/port.jpg"
+    caption: str
+    credit: str | None = None
+    alt: str | None = None
+    section: str | None = None  # section id; None puts it in the gallery at the end
+    source: SourceRef | None = None
+
+    @property
+    def project_path(self) -> str:
+        """The photo's path relative to the project folder."""
+        return f"manuscript/{self.file}"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a section, for tables of contents."""
+
+    level: int  # 1 = the section title
+    text: str
+    anchor: str  # id of the heading element in the section's HTML
+
+
+@dataclass(frozen=True)
+class Section:
+    """One Markdown file of the manuscript, converted to an XHTML fragment."""
+
+    id: str  # file name without .md, e.g. "01-reform"
+    title: str
+    source: SourceRef  # the Markdown file
+    html: str  # well-formed XHTML body fragment (figures included, title heading included)
+    text: str  # the Markdown source, kept for character checks with line numbers
+    headings: tuple[Heading, ...] = ()
+    photos: tuple[Photo, ...] = ()  # every figure in the section, inline and from captions.toml
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        """Image files the section's HTML refers to, relative to manuscript/."""
+        return tuple(photo.file for photo in self.photos)
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """A font resolved for a role: the CSS family name and the file that provides it."""
+
+    family: str
+    path: Path  # absolute path on this machine (in fonts/ or a system font)
+    index: int = 0  # face index inside a .ttc collection
+    weight: int = 400
+    in_project: bool = False  # True when the file lives in the project's fonts/
+
+
+@dataclass(frozen=True)
+class FontRole:
+    """The fonts for one typographic role: body, heading, caption or code."""
+
+    name: str
+    families: tuple[str, ...]  # CSS font-family list, the primary first
+    faces: tuple[FontFace, ...]  # every resolved face of those families
+    generic: str = "serif"  # CSS generic family appended last: serif, sans-serif, monospace
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """The house fonts of a book, by role."""
+
+    body: FontRole
+    heading: FontRole
+    caption: FontRole
+    code: FontRole
+
+    @property
+    def roles(self) -> tuple[FontRole, ...]:
+        return (self.body, self.heading, self.caption, self.code)
+
+
+@dataclass(frozen=True)
+class Book:
+    """A whole book ready to render: metadata, sections in order, gallery photos, fonts."""
+
+    project: Path  # absolute path of the project folder
+    config: Config
+    sections: tuple[Section, ...]
+    gallery: tuple[Photo, ...]  # photos without a section, shown at the end of the book
+    fonts: FontSet
+    stylesheets: tuple[str, ...] = ()  # project CSS files, relative to the project, in order
+
+    @property
+    def meta(self) -> BookMeta:
+        return self.config.book
+
+    @property
+    def photos(self) -> tuple[Photo, ...]:
+        """Every photo of the book, in reading order."""
+        return tuple(p for s in self.sections for p in s.photos) + self.gallery

@@ -1,0 +1,101 @@
+"""The one gate through which outputs read files: only regular files inside the project.
+
+Manuscripts are untrusted. Every resource the EPUB writer or WeasyPrint loads (photos,
+stylesheets, fonts in ``fonts/``) is resolved here: relative references are resolved against
+the referring document, symlinks are followed *before* the containment check, and anything that
+ends up outside the project folder, or names a network scheme, is refused with a Problem.
+``data:`` URIs are the one non-file form allowed (they carry their bytes inline).
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import Problem, ProjectError
+
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".css": "text/css",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+    ".ttc": "font/collection",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
+
+def media_type(path: str | PurePosixPath) -> str:
+    """The media type of a file, by its extension."""
+    suffix = PurePosixPath(str(path)).suffix.lower()
+    return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+
+
+class RefusedResource(ProjectError):
+    """A reference that points outside the project or to the network."""
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """Read-only, contained access to the files of one project folder."""
+
+    root: Path  # absolute, resolved
+
+    @classmethod
+    def of(cls, project: Path) -> ProjectFiles:
+        return cls(project.resolve())
+
+    def resolve(self, reference: str, base: str = "", referrer: str | None = None) -> Path:
+        """The absolute path of *reference*, relative to the project-relative folder *base*.
+
+        Raises RefusedResource (naming *referrer*) for URLs, absolute paths, escapes through
+        ``..`` or symlinks, and files that do not exist.
+        """
+        where = referrer or base or "."
+        parsed = urllib.parse.urlsplit(reference)
+        if parsed.scheme or parsed.netloc or reference.startswith(("/", "\\")):
+            raise RefusedResource(
+                [Problem(f"refused {reference!r}: only files inside the project folder can be "
+                         "used (no URLs, no absolute paths)", where, code="resource-outside")]
+            )
+        relative = urllib.parse.unquote(parsed.path)
+        candidate = (self.root / base / relative).resolve()
+        if not candidate.is_relative_to(self.root):
+            raise RefusedResource(
+                [Problem(f"refused {reference!r}: it points outside the project folder",
+                         where, code="resource-outside")]
+            )
+        if not candidate.is_file():
+            raise RefusedResource(
+                [Problem(f"file not found: {reference!r} (looked for "
+                         f"{candidate.relative_to(self.root).as_posix()})",
+                         where, code="resource-missing")]
+            )
+        return candidate
+
+    def relative(self, path: Path) -> str:
+        """A path inside the project as a POSIX path relative to the project folder."""
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def read_bytes(self, reference: str, base: str = "", referrer: str | None = None) -> bytes:
+        """The bytes of a contained file, or of a ``data:`` URI."""
+        if reference.startswith("data:"):
+            return decode_data_uri(reference)[1]
+        return self.resolve(reference, base, referrer).read_bytes()
+
+
+def decode_data_uri(uri: str) -> tuple[str, bytes]:
+    """(media type, bytes) of a ``data:`` URI."""
+    header, _, payload = uri[5:].partition(",")
+    kind = header.split(";")[0] or "text/plain"
+    if header.endswith(";base64"):
+        return kind, base64.b64decode(payload)
+    return kind, urllib.parse.unquote_to_bytes(payload)
