@@ -1,0 +1,243 @@
+"""book.toml → a validated, typed Config; every problem reported at once.
+
+Each table of book.toml maps to a frozen dataclass of ``luoshu.model``; the fields' types drive
+validation, so adding an option is adding a field (with its one-line comment) in the model and
+its line in ``OPTION_DOCS`` below. Unknown keys are errors that suggest the closest valid key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import difflib
+import re
+import tomllib
+import types
+import typing
+import uuid
+from pathlib import Path
+
+from .errors import Problem, ProjectError
+from .model import BookMeta, Config, EpubOptions, OutputOptions, PrintOptions
+
+BOOK_TOML = "book.toml"
+FORMATS = ("epub", "pdf")
+
+# One line per option: shown in error messages and in the README's reference.
+OPTION_DOCS: dict[str, dict[str, str]] = {
+    "book": {
+        "title": "The book's title (required).",
+        "language": "BCP 47 language tag, e.g. zh-Hans or zh-Hant (required).",
+        "identifier": "urn:isbn:… or urn:uuid:…; derived from the title when absent.",
+        "subtitle": "Subtitle, shown under the title.",
+        "authors": "List of author names, in order.",
+        "publisher": "Publisher's name.",
+        "date": "Publication date, YYYY-MM-DD.",
+        "description": "A sentence or two describing the book.",
+        "rights": "Copyright or licence statement.",
+        "subjects": "List of subject keywords.",
+        "sections": "Section ids in reading order; default: manuscript/*.md in file-name order.",
+    },
+    "output": {
+        "formats": 'Formats built by default, e.g. ["epub", "pdf"].',
+        "basename": "File name stem of the outputs (book → book.epub, book.pdf).",
+    },
+    "print": {
+        "trim_width_mm": "Trim width in millimetres (default 185, 16开).",
+        "trim_height_mm": "Trim height in millimetres (default 260, 16开).",
+        "margin_top_mm": "Top margin in millimetres.",
+        "margin_bottom_mm": "Bottom margin in millimetres.",
+        "margin_inner_mm": "Inner (binding side) margin in millimetres.",
+        "margin_outer_mm": "Outer margin in millimetres.",
+        "font_size_pt": "Body font size in points (default 10.5, 五号).",
+        "line_height": "Line height as a multiple of the font size.",
+    },
+    "epub": {
+        "font_size": "Base font size of the EPUB's text, as CSS (default 1em).",
+    },
+}
+TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions}
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+_BASENAME = re.compile(r"^[A-Za-z0-9_\-.\u3400-\u9fff]+$")
+
+
+def load_config(project: Path) -> Config:
+    """Read and validate ``project/book.toml``; raise ProjectError with every problem found."""
+    path = project / BOOK_TOML
+    if not path.is_file():
+        raise ProjectError([Problem(
+            f"no {BOOK_TOML} here: is {project} a book project? Create {BOOK_TOML} with a "
+            "[book] table giving title and language", BOOK_TOML, code="config-missing")])
+    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, column = _toml_error_position(error)
+        raise ProjectError([Problem(f"not valid TOML: {_toml_error_message(error)}", BOOK_TOML,
+                                    line, column, code="config-syntax")]) from None
+    return parse_config(data, text)
+
+
+def parse_config(data: dict, text: str = "") -> Config:
+    """Validate parsed book.toml *data* (*text* is the source, to locate problems)."""
+    problems: list[Problem] = []
+    for table in data.keys() - TABLES.keys():
+        problems.append(_unknown(table, TABLES, text, None, "table"))
+    values: dict[str, dict] = {}
+    for table, cls in TABLES.items():
+        raw = data.get(table, {})
+        if not isinstance(raw, dict):
+            problems.append(Problem(f"{table} must be a table ([{table}])", BOOK_TOML,
+                                    _key_line(text, None, table), code="config-type"))
+            raw = {}
+        values[table] = _check_table(table, cls, raw, text, problems)
+    book = values["book"]
+    for required in ("title", "language"):
+        if not book.get(required):
+            problems.append(Problem(f"[book] needs {required}: {OPTION_DOCS['book'][required]}",
+                                    BOOK_TOML, _key_line(text, None, "book"),
+                                    code="config-required"))
+    _check_values(values, text, problems)
+    if problems:
+        raise ProjectError(problems)
+    if not book.get("identifier"):
+        # Stable across rebuilds and machines: readers and stores key books on it.
+        book["identifier"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'luoshu:' + book['title'])}"
+    return Config(
+        book=BookMeta(**book),
+        output=OutputOptions(**values["output"]),
+        print=PrintOptions(**values["print"]),
+        epub=EpubOptions(**values["epub"]),
+    )
+
+
+def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Problem]) -> dict:
+    """Keep the keys of *raw* that exist in *cls* and have the right type."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    accepted = {}
+    for key, value in raw.items():
+        if key not in fields:
+            problems.append(_unknown(key, fields, text, table, "key"))
+            continue
+        converted = _convert(value, hints[key])
+        if converted is _INVALID:
+            problems.append(Problem(
+                f"[{table}] {key} must be {_describe(hints[key])}, not {value!r}: "
+                f"{OPTION_DOCS[table][key]}", BOOK_TOML, _key_line(text, table, key),
+                code="config-type"))
+            continue
+        accepted[key] = converted
+    return accepted
+
+
+_INVALID = object()
+
+
+def _convert(value: object, hint: object) -> object:
+    """*value* converted to the field type *hint*, or _INVALID."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        if option is type(None):
+            continue
+        if option is str and isinstance(value, str):
+            return value.strip()
+        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if option is _dt.date:
+            if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+                return value
+            if isinstance(value, str):
+                try:
+                    return _dt.date.fromisoformat(value)
+                except ValueError:
+                    return _INVALID
+        if typing.get_origin(option) is tuple and isinstance(value, list):
+            if all(isinstance(item, str) for item in value):
+                return tuple(item.strip() for item in value)
+    return _INVALID
+
+
+def _describe(hint: object) -> str:
+    text = str(hint)
+    if "tuple" in text:
+        return "a list of strings"
+    if "date" in text:
+        return "a date (YYYY-MM-DD)"
+    if "float" in text:
+        return "a number"
+    return "a string"
+
+
+def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -> None:
+    """Checks beyond types: language tags, identifiers, formats, sizes."""
+    book, output, print_ = values["book"], values["output"], values["print"]
+    language = book.get("language")
+    if language and not _LANGUAGE.match(language):
+        problems.append(Problem(f"[book] language {language!r} is not a BCP 47 tag; use e.g. "
+                                "zh-Hans (Simplified) or zh-Hant (Traditional)", BOOK_TOML,
+                                _key_line(text, "book", "language"), code="config-language"))
+    identifier = book.get("identifier")
+    if identifier and identifier.lower().startswith("urn:isbn:") and not _isbn_ok(identifier[9:]):
+        problems.append(Problem(f"[book] identifier {identifier!r} is not a valid ISBN (check "
+                                "digit or length)", BOOK_TOML, _key_line(text, "book", "identifier"),
+                                code="config-isbn"))
+    for name in output.get("formats", ()):
+        if name not in FORMATS:
+            problems.append(Problem(f"[output] formats: unknown format {name!r}; known: "
+                                    f"{', '.join(FORMATS)}", BOOK_TOML,
+                                    _key_line(text, "output", "formats"), code="config-format"))
+    basename = output.get("basename")
+    if basename is not None and not _BASENAME.match(basename):
+        problems.append(Problem(f"[output] basename {basename!r} must be a plain file name "
+                                "(letters, digits, - _ .)", BOOK_TOML,
+                                _key_line(text, "output", "basename"), code="config-basename"))
+    for key, value in print_.items():
+        if value <= 0:
+            problems.append(Problem(f"[print] {key} must be positive", BOOK_TOML,
+                                    _key_line(text, "print", key), code="config-range"))
+
+
+def _isbn_ok(isbn: str) -> bool:
+    digits = isbn.replace("-", "").replace(" ", "").upper()
+    if len(digits) == 13 and digits.isdigit():
+        return sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
+    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
+        total = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits))
+        return total % 11 == 0
+    return False
+
+
+def _unknown(key: str, valid, text: str, table: str | None, kind: str) -> Problem:
+    """An unknown key or table, with the closest valid name suggested."""
+    close = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(sorted(valid))}"
+    where = f" in [{table}]" if table else ""
+    return Problem(f"unknown {kind} {key!r}{where}{hint}", BOOK_TOML, _key_line(text, table, key),
+                   code="config-unknown-key")
+
+
+def _key_line(text: str, table: str | None, key: str) -> int | None:
+    """The line where *key* is set inside [*table*] (or where [*key*] starts, for a table)."""
+    lines = text.split("\n")
+    in_table = table is None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[+\s*([^\]]+?)\s*\]+", stripped)
+        if header:
+            if table is None and header.group(1) == key:
+                return number
+            in_table = table is not None and header.group(1) == table
+            continue
+        if in_table and re.match(rf'^["\']?{re.escape(key)}["\']?\s*=', stripped):
+            return number
+    return None
+
+
+def _toml_error_position(error: tomllib.TOMLDecodeError) -> tuple[int | None, int | None]:
+    match = re.search(r"line (\d+), column (\d+)", str(error))
+    return (int(match[1]), int(match[2])) if match else (None, None)
+
+
+def _toml_error_message(error: tomllib.TOMLDecodeError) -> str:
+    return re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error)) or "syntax error"

@@ -1,0 +1,223 @@
+"""Markdown → well-formed XHTML fragments for one section, plus figure markup.
+
+Python-Markdown does the parsing (footnotes, tables, attribute lists, fenced code); this module
+then reworks the result as a tree, because every output needs the same guarantees:
+
+- a line break inside a paragraph next to a Chinese character is dropped, not turned into a
+  space (Chinese has no inter-word spaces; Pandoc's ``east_asian_line_breaks`` does the same);
+- a paragraph holding just an image becomes a ``<figure>`` with the image's title as caption;
+- every ``id`` (and every in-document ``href``) is prefixed with the section's anchor, so the
+  print PDF, which joins all sections in one document, has no duplicate ids;
+- raw HTML is stripped of scripts, frames, event handlers and ``javascript:`` links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import markdown
+from lxml import etree, html
+
+from .errors import Problem
+from .model import Heading, Photo, SourceRef
+
+# East Asian characters next to which a source line break disappears: CJK ideographs (with
+# extensions and compatibility forms), CJK punctuation, kana, Bopomofo, full-width forms.
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3200-\u9fff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+)
+_BREAK_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{_CJK}])")
+
+_DANGEROUS_ELEMENTS = {
+    "script", "iframe", "object", "embed", "base", "meta", "link", "form", "frame",
+    "frameset", "applet", "noscript", "style", "template",
+}
+_NO_TEXT_ELEMENTS = {"pre", "code", "kbd", "samp"}
+
+_EXTENSIONS = ["footnotes", "tables", "attr_list", "fenced_code", "sane_lists", "abbr", "def_list"]
+_EXTENSION_CONFIGS = {
+    "footnotes": {
+        "SEPARATOR": "-",  # ":" would make ids that are not valid XML names
+        "BACKLINK_TEXT": "↑",  # in every CJK font, unlike the default ↩
+        "BACKLINK_TITLE": "返回正文",
+    }
+}
+
+
+@dataclass(frozen=True)
+class ConvertedSection:
+    """The result of converting one section's Markdown."""
+
+    html: str
+    title: str | None  # text of the first <h1>, if any
+    headings: tuple[Heading, ...]
+    photos: tuple[Photo, ...]  # images found in the Markdown, in order
+    problems: tuple[Problem, ...]
+
+
+def section_anchor(section_id: str) -> str:
+    """The id of a section's wrapper element: section ids may start with a digit, XML ids not."""
+    return f"sec-{section_id}"
+
+
+def convert_section(
+    text: str, section_id: str, source: str, first_line: int = 1, title: str | None = None
+) -> ConvertedSection:
+    """Convert a section's Markdown body (front matter already removed) to an XHTML fragment.
+
+    *first_line* is the line of *text*'s first line in the file, for problem locations.
+    *title*, from front matter, is inserted as the ``<h1>`` when the body has none.
+    """
+    converter = markdown.Markdown(
+        extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="xhtml"
+    )
+    raw = converter.convert(text)
+    root = html.fragment_fromstring(raw or "<p></p>", create_parent="div")
+    problems: list[Problem] = []
+    anchor = section_anchor(section_id)
+
+    _sanitize(root)
+    _join_cjk_line_breaks(root)
+    photos = _collect_images(root, text, section_id, source, first_line, problems)
+
+    first_h1 = root.find(".//h1")
+    if first_h1 is None and title:
+        first_h1 = etree.Element("h1")
+        first_h1.text = title
+        root.insert(0, first_h1)
+    headings = _number_headings(root, first_h1)
+    _prefix_ids(root, anchor)
+    headings = tuple(Heading(h.level, h.text, f"{anchor}--{h.anchor}") for h in headings)
+
+    body = "".join(_serialize(child) for child in root)
+    if root.text and root.text.strip():
+        body = _escape(root.text) + body
+    heading_title = _text_of(first_h1) if first_h1 is not None else None
+    return ConvertedSection(body, heading_title, headings, tuple(photos), tuple(problems))
+
+
+def figure_html(photo: Photo, anchor: str) -> str:
+    """The XHTML ``<figure>`` for a photo: image, caption and credit (same for every output)."""
+    figure = etree.Element("figure", {"class": "photo", "id": anchor})
+    etree.SubElement(figure, "img", {"src": photo.file, "alt": photo.alt or photo.caption})
+    if photo.caption or photo.credit:
+        caption = etree.SubElement(figure, "figcaption")
+        if photo.caption:
+            etree.SubElement(caption, "span", {"class": "caption"}).text = photo.caption
+        if photo.credit:
+            etree.SubElement(caption, "span", {"class": "credit"}).text = photo.credit
+    return _serialize(figure)
+
+
+# --- tree passes ---------------------------------------------------------------------------
+
+
+def _sanitize(root: etree._Element) -> None:
+    """Remove what could run code or load things from elsewhere (manuscripts are untrusted)."""
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            if element.getparent() is not None:
+                element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+            continue
+        if element.tag.lower() in _DANGEROUS_ELEMENTS:
+            element.drop_tree()
+            continue
+        for name in list(element.attrib):
+            value = element.attrib[name].strip().lower()
+            if name.lower().startswith("on") or (
+                name.lower() in ("href", "src", "xlink:href", "action", "formaction")
+                and value.startswith(("javascript:", "vbscript:"))
+            ):
+                del element.attrib[name]
+
+
+def _join_cjk_line_breaks(root: etree._Element) -> None:
+    """Drop source line breaks next to CJK characters, outside code."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        in_code = element.tag in _NO_TEXT_ELEMENTS or any(
+            a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors()
+        )
+        if element.text and not in_code:
+            element.text = _BREAK_NEXT_TO_CJK.sub("", element.text)
+        parent_in_code = any(a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors())
+        if element.tail and not parent_in_code:
+            element.tail = _BREAK_NEXT_TO_CJK.sub("", element.tail)
+
+
+def _collect_images(root, text, section_id, source, first_line, problems) -> list[Photo]:
+    """Turn lone images into figures and record every image as a Photo of the section."""
+    photos: list[Photo] = []
+    for index, img in enumerate(list(root.iter("img"))):
+        src = img.get("src", "")
+        line = _line_of(text, f"]({src}", first_line) or _line_of(text, src, first_line)
+        caption = img.attrib.pop("title", "") or ""
+        alt = img.get("alt") or None
+        photo = Photo(src, caption, alt=alt, section=section_id, source=SourceRef(source, line))
+        photos.append(photo)
+        if alt is None:
+            img.set("alt", caption)
+        parent = img.getparent()
+        alone = (
+            parent is not None and parent.tag == "p" and len(parent) == 1
+            and not (parent.text or "").strip() and not (img.tail or "").strip()
+        )
+        if alone:
+            figure = html.fragment_fromstring(figure_html(photo, f"fig-{index + 1}"))
+            figure.tail = parent.tail
+            parent.getparent().replace(parent, figure)
+    return photos
+
+
+def _number_headings(root, first_h1) -> list[Heading]:
+    """Give headings stable ids ("title", "h-2", …) and list them for tables of contents."""
+    headings: list[Heading] = []
+    count = 0
+    for element in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        count += 1
+        if element is first_h1:
+            element.set("id", "title")
+        elif not element.get("id"):
+            element.set("id", f"h-{count}")
+        headings.append(Heading(int(element.tag[1]), _text_of(element), element.get("id")))
+    return headings
+
+
+def _prefix_ids(root, anchor: str) -> None:
+    """Make ids unique across the book and keep in-document links pointing at them."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.get("id"):
+            element.set("id", f"{anchor}--{_xml_name(element.get('id'))}")
+        href = element.get("href")
+        if href and href.startswith("#") and len(href) > 1:
+            element.set("href", f"#{anchor}--{_xml_name(href[1:])}")
+
+
+def _xml_name(value: str) -> str:
+    """An id made safe as an XML name part (no spaces or colons)."""
+    return re.sub(r"[\s:]+", "-", value)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _serialize(element) -> str:
+    return etree.tostring(element, method="xml", encoding="unicode", with_tail=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text_of(element) -> str:
+    return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
+def _line_of(text: str, needle: str, first_line: int) -> int | None:
+    index = text.find(needle) if needle else -1
+    return None if index < 0 else first_line + text.count("\n", 0, index)
