@@ -1,0 +1,184 @@
+"""The build, as a straight script of stages: project folder in, output folder out.
+
+    config → fonts → read → check → epub / pdf → manifest
+
+A build is a pure function of the project folder (plus SOURCE_DATE_EPOCH, the standard way to
+pin timestamps): no global state, so many books can be built in parallel. Each renderer has the
+same small contract — it takes the Book and a destination path — and writes to a temporary file
+beside the final one; only when every format has rendered are the files renamed into place, so a
+failed build leaves the previous outputs untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import FORMATS, load_config
+from .errors import Problem, ProjectError
+from .fonts import check_coverage, load_fonts
+from .model import Book
+from .reader import read_manuscript
+
+LOG = logging.getLogger("luoshu")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file, as listed in manifest.json."""
+
+    format: str
+    path: str  # relative to the output folder
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, and the warnings it has for the editor."""
+
+    artifacts: tuple[Artifact, ...]
+    warnings: tuple[Problem, ...]
+
+
+def _write_epub(book: Book, destination: Path, modified: _dt.datetime) -> None:
+    from .epub import write_epub  # imported late: each renderer loads only when used
+
+    write_epub(book, destination, modified)
+
+
+def _write_pdf(book: Book, destination: Path, modified: _dt.datetime) -> None:
+    from .pdf import write_pdf
+
+    write_pdf(book, destination)
+
+
+RENDERERS: dict[str, tuple[str, Callable[[Book, Path, _dt.datetime], None]]] = {
+    "epub": (".epub", _write_epub),
+    "pdf": (".pdf", _write_pdf),
+}
+
+
+def build_book(
+    project: Path,
+    out: Path | None = None,
+    formats: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build *formats* (default: book.toml's [output] formats) of *project* into *out*.
+
+    *progress* is called with each stage's name as the stage starts. Raises ProjectError when
+    the input has problems; nothing in *out* changes then.
+    """
+    stage = progress or (lambda name: None)
+    project = project.resolve()
+    out = (out or project / "dist").resolve()
+
+    stage("config")
+    config = load_config(project)
+    formats = tuple(formats or config.output.formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ProjectError([Problem(f"unknown format {', '.join(unknown)}; known: "
+                                    f"{', '.join(FORMATS)}", code="format")])
+
+    stage("fonts")
+    fonts = load_fonts(project, config.book.language)
+
+    stage("read")
+    manuscript = read_manuscript(project, config)
+    book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
+                manuscript.stylesheets)
+
+    stage("check")
+    problems = check_coverage(book)
+    if problems:
+        raise ProjectError(problems)
+
+    modified = modification_time(book)
+    out.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path, Path]] = []
+    try:
+        for name in formats:
+            stage(name)
+            suffix, render = RENDERERS[name]
+            final = out / f"{config.output.basename}{suffix}"
+            temporary = _temporary_beside(final)
+            staged.append((name, temporary, final))
+            render(book, temporary, modified)
+        stage("manifest")
+        artifacts = [_artifact(name, temporary, final.relative_to(out).as_posix())
+                     for name, temporary, final in staged]
+        for _, temporary, final in staged:
+            os.replace(temporary, final)
+        _write_manifest(out, artifacts)
+    finally:
+        for _, temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+    return BuildResult(tuple(artifacts), manuscript.warnings)
+
+
+def modification_time(book: Book) -> _dt.datetime:
+    """dcterms:modified: SOURCE_DATE_EPOCH when set, else the book's date, else its sources'.
+
+    Never "now": two builds of the same sources must give the same bytes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
+    if book.meta.date:
+        return _dt.datetime.combine(book.meta.date, _dt.time(), tzinfo=_dt.timezone.utc)
+    sources = [book.project / "book.toml", *(book.project / s.source.path for s in book.sections)]
+    newest = max(int(p.stat().st_mtime) for p in sources if p.exists())
+    return _dt.datetime.fromtimestamp(newest, tz=_dt.timezone.utc)
+
+
+def _temporary_beside(final: Path) -> Path:
+    """A fresh temporary file in the output folder, so the final rename stays atomic."""
+    handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+    os.close(handle)
+    return Path(name)
+
+
+def _artifact(name: str, path: Path, relative: str) -> Artifact:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return Artifact(name, relative, digest.hexdigest(), path.stat().st_size)
+
+
+def _write_manifest(out: Path, artifacts: list[Artifact]) -> None:
+    """manifest.json: this build's artifacts, plus earlier ones of other formats still present."""
+    entries = [vars(a) for a in artifacts]
+    built = {a.format for a in artifacts}
+    for old in _read_manifest(out):
+        path = out / str(old.get("path", ""))
+        if old.get("format") not in built and path.is_file() and _artifact(
+            old["format"], path, old["path"]).sha256 == old.get("sha256"):
+            entries.append(old)
+    order = {name: index for index, name in enumerate(FORMATS)}
+    entries.sort(key=lambda e: (order.get(e["format"], len(order)), e["path"]))
+    text = json.dumps({"artifacts": entries}, ensure_ascii=False, indent=2) + "\n"
+    temporary = _temporary_beside(out / MANIFEST)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, out / MANIFEST)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _read_manifest(out: Path) -> list[dict]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return [e for e in data.get("artifacts", []) if isinstance(e, dict) and "format" in e]
+    except (OSError, ValueError, AttributeError):
+        return []
