@@ -1,0 +1,414 @@
+"""EPUB 3 output: a title page, the navigation document, one XHTML document per section and a
+gallery of the photos that belong to no section, packaged with ebooklib.
+
+Layout inside the container (``EPUB/`` is ebooklib's package folder)::
+
+    EPUB/content.opf  EPUB/toc.ncx  EPUB/nav.xhtml  EPUB/titlepage.xhtml  EPUB/gallery.xhtml
+    EPUB/text/<section>.xhtml  EPUB/style/book.css  EPUB/images/<photo>
+
+Our XHTML comes from Jinja2 templates (``templates/epub/``); ebooklib writes the OPF, the NCX
+and a first zip. Where ebooklib would get in the way of a valid, reproducible book, we step
+around it (see ``_Prerendered`` and ``_write_reproducible_zip``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ebooklib import epub as ebooklib_epub
+from lxml import etree
+
+from . import __version__, fonts, markup
+from .errors import Problem, ProjectError, raise_if_errors
+from .model import Book, BookMeta, Photo, Section, SourceRef
+from .resources import ProjectFiles, decode_data_uri, media_type
+from .templates import environment, theme_css
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XHTML_TYPE = "application/xhtml+xml"
+
+# The image types every EPUB 3 reading system must show (EPUB 3.3 "core media types"); any
+# other type would need a fallback image, which a manuscript has no way to give.
+CORE_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/svg+xml", "image/webp"}
+IMAGE_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+                  "image/svg+xml": ".svg", "image/webp": ".webp"}
+
+# Primary language subtags written right to left (Uyghur, ug, matters to Chinese publishers).
+RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
+
+# Words the book itself shows (headings, navigation labels), by Han script.
+LABELS = {
+    "Hans": {"toc": "目录", "landmarks": "导览", "titlepage": "扉页", "gallery": "图片",
+             "bodymatter": "正文", "author_separator": "、"},
+    "Hant": {"toc": "目錄", "landmarks": "導覽", "titlepage": "扉頁", "gallery": "圖片",
+             "bodymatter": "正文", "author_separator": "、"},
+}
+
+# Zip entries cannot be dated before 1980 (SOURCE_DATE_EPOCH=0 is common in reproducible builds).
+ZIP_EPOCH = datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def write_epub(book: Book, destination: Path, modified: datetime.datetime) -> None:
+    """Write *book* as an EPUB 3 file at *destination*, dated *modified* (dcterms:modified).
+
+    Identical inputs give byte-identical files. Raises ProjectError listing every resource
+    (photo, stylesheet) that could not be used; nothing is written in that case.
+    """
+    modified = _as_utc(modified)
+    package = _Package(book)
+    documents, toc = _render_documents(book, package)
+    raise_if_errors(package.problems)
+
+    ebook = _ebooklib_book(book, documents, package.resources, toc)
+    archive = io.BytesIO()
+    ebooklib_epub.write_epub(archive, ebook, {
+        "mtime": modified,  # without it ebooklib writes datetime.now() as dcterms:modified
+        "raise_exceptions": True,  # otherwise ebooklib swallows OSError and returns False
+        "epub2_guide": False,
+        "play_order": {"enabled": True, "start_from": 1},  # NCX navPoints in reading order
+    })
+    _write_reproducible_zip(archive.getvalue(), destination, modified)
+
+
+# --- the files of the package --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Document:
+    """An XHTML document of the spine, rendered and ready to store."""
+
+    path: str  # inside EPUB/, e.g. "text/01-reform.xhtml"
+    manifest_id: str
+    title: str
+    content: bytes
+    properties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Resource:
+    """A stylesheet or image stored as is."""
+
+    path: str
+    manifest_id: str
+    media_type: str
+    content: bytes
+
+
+class _Package:
+    """Collects the images and stylesheets the documents use, and the problems found on the way.
+
+    Every file is read through ProjectFiles (manuscripts are untrusted) and stored once, under
+    an ASCII name: some reading systems still mishandle non-ASCII file names in the zip.
+    """
+
+    def __init__(self, book: Book):
+        self.book = book
+        self.files = ProjectFiles.of(book.project)
+        self.resources: list[_Resource] = []
+        self.problems: list[Problem] = []
+        self._stored: dict[str, str] = {}  # project path (or data: URI) → path in the EPUB
+        self._taken: set[str] = set()
+
+    def stylesheets(self) -> list[str]:
+        """The theme stylesheet, then each project stylesheet; their paths in the EPUB."""
+        theme = theme_css("base.css") + "\n" + theme_css("epub.css") + "\n"
+        theme += fonts.font_css(self.book.fonts, embed=False)
+        paths = [self._store("style/book.css", "text/css", theme.encode("utf-8"), "style")]
+        for reference in self.book.stylesheets:
+            try:
+                resolved = self.files.resolve(reference, referrer=reference)
+            except ProjectError as error:
+                self.problems.extend(error.problems)
+                continue
+            paths.append(self._store(f"style/{resolved.name}", "text/css", resolved.read_bytes(),
+                                     "style"))
+        return paths
+
+    def image(self, src: str, source: SourceRef) -> str | None:
+        """Store the image *src* (relative to manuscript/) once; its path in the EPUB.
+
+        None when the image cannot be used; the problem, located at *source*, is recorded.
+        """
+        try:
+            if src.startswith("data:"):
+                key, kind, name = src, _data_uri_type(src, source), ""
+            else:
+                resolved = self.files.resolve(src, base="manuscript", referrer=source.path)
+                key, name = self.files.relative(resolved), resolved.name
+                kind = media_type(name)
+            if key in self._stored:
+                return self._stored[key]
+            if kind not in CORE_IMAGE_TYPES:
+                raise ProjectError([Problem(
+                    f"{src!r} is {kind}, which EPUB readers need not show: use JPEG, PNG, GIF, "
+                    "SVG or WebP", source.path, code="epub-image-type")])
+            content = self.files.read_bytes(src, base="manuscript", referrer=source.path)
+        except ProjectError as error:
+            # Point at the Markdown line or captions.toml entry, not just at the file.
+            self.problems.extend(dataclasses.replace(p, path=source.path, line=source.line)
+                                 for p in error.problems)
+            return None
+        stem = PurePosixPath(name).stem
+        self._stored[key] = self._store(f"images/{stem}{IMAGE_SUFFIXES[kind]}", kind, content,
+                                        "image")
+        return self._stored[key]
+
+    def _store(self, wanted: str, kind: str, content: bytes, fallback: str) -> str:
+        path = _unique_ascii_path(wanted, self._taken, fallback)
+        self.resources.append(_Resource(path, f"res-{len(self.resources) + 1}", kind, content))
+        return path
+
+
+def _data_uri_type(uri: str, source: SourceRef) -> str:
+    try:
+        return decode_data_uri(uri)[0]
+    except ValueError as error:  # bad base64 (binascii.Error is a ValueError)
+        raise ProjectError([Problem(f"unreadable data: URI ({error})", source.path,
+                                    code="resource-data-uri")]) from error
+
+
+def _unique_ascii_path(wanted: str, taken: set[str], fallback: str) -> str:
+    """*wanted* with its file name reduced to [A-Za-z0-9_-] and made unique among *taken*.
+
+    A name with no ASCII left (洛阳.jpg) becomes *fallback* (image.jpg, image-2.jpg, …).
+    """
+    folder, name = posixpath.split(wanted)
+    stem, suffix = posixpath.splitext(name)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or fallback
+    path, counter = posixpath.join(folder, stem + suffix), 1
+    while path in taken:
+        counter += 1
+        path = posixpath.join(folder, f"{stem}-{counter}{suffix}")
+    taken.add(path)
+    return path
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TocEntry:
+    """An entry of the table of contents, shared by the navigation document and the NCX."""
+
+    title: str
+    href: str  # relative to EPUB/, where both nav.xhtml and toc.ncx live
+    uid: str  # the NCX navPoint id
+    children: tuple[_TocEntry, ...] = ()
+
+
+class _Renderer:
+    """Renders the documents of one book: same language, labels and stylesheets for all."""
+
+    def __init__(self, book: Book, package: _Package):
+        self.book = book
+        self.package = package
+        self.labels = LABELS[book.meta.script]
+        self.templates = environment()
+        self.stylesheets = package.stylesheets()
+
+    def document(self, template: str, path: str, manifest_id: str, title: str, body_type: str,
+                 photos: tuple[Photo, ...] = (), source: SourceRef = SourceRef("book.toml"),
+                 properties: tuple[str, ...] = (), **context: object) -> _Document:
+        """Render ``templates/epub/<template>`` as the document *path* (inside EPUB/)."""
+        folder = posixpath.dirname(path) or "."
+        language = self.book.meta.language
+        xhtml = self.templates.get_template(f"epub/{template}").render(
+            lang=language, dir=_direction(language), title=title, body_type=body_type,
+            stylesheets=[posixpath.relpath(css, folder) for css in self.stylesheets],
+            labels=self.labels, **context)
+        content = _localize_images(xhtml, folder, self.package, photos, source)
+        return _Document(path, manifest_id, title, content, properties)
+
+
+def _render_documents(book: Book, package: _Package) -> tuple[list[_Document], list[_TocEntry]]:
+    """Every spine document in reading order (title page, contents, sections, gallery), and
+    the table of contents."""
+    renderer = _Renderer(book, package)
+    labels = renderer.labels
+    # Front and back matter live beside nav.xhtml, sections in text/: a section file called
+    # gallery.md cannot collide with the gallery.
+    taken = {"titlepage.xhtml", "nav.xhtml", "gallery.xhtml"}
+    section_paths = [_unique_ascii_path(f"text/{s.id}.xhtml", taken, fallback="section")
+                     for s in book.sections]
+
+    toc = [_toc_entry(section, path) for section, path in zip(book.sections, section_paths)]
+    if book.gallery:
+        toc.append(_TocEntry(labels["gallery"], "gallery.xhtml", "gallery"))
+    landmarks = [{"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
+                 {"type": "toc", "href": "nav.xhtml#toc", "title": labels["toc"]}]
+    if section_paths:
+        landmarks.append({"type": "bodymatter", "href": section_paths[0],
+                          "title": labels["bodymatter"]})
+
+    documents = [
+        renderer.document("titlepage.xhtml.j2", "titlepage.xhtml", "titlepage", book.meta.title,
+                          "frontmatter", meta=book.meta),
+        renderer.document("nav.xhtml.j2", "nav.xhtml", "nav", labels["toc"], "frontmatter",
+                          properties=("nav",), toc=toc, landmarks=landmarks),
+    ]
+    for section, path in zip(book.sections, section_paths):
+        title_anchor = next((h.anchor for h in section.headings if h.level == 1), None)
+        documents.append(renderer.document(
+            "section.xhtml.j2", path, _section_id(section), section.title, "bodymatter",
+            photos=section.photos, source=section.source,
+            anchor=_section_id(section), labelled_by=title_anchor, section_html=section.html))
+    if book.gallery:
+        figures = [markup.figure_html(photo, f"gallery--fig-{number}")
+                   for number, photo in enumerate(book.gallery, start=1)]
+        documents.append(renderer.document(
+            "gallery.xhtml.j2", "gallery.xhtml", "gallery", labels["gallery"], "backmatter",
+            photos=book.gallery, source=SourceRef("manuscript/captions.toml"), figures=figures))
+    return documents, toc
+
+
+def _section_id(section: Section) -> str:
+    # Section ids ("01-reform") may start with a digit; XML ids may not.
+    return markup.section_anchor(section.id)
+
+
+def _toc_entry(section: Section, path: str) -> _TocEntry:
+    """The section's entry, with its level-2 headings nested under it."""
+    children = tuple(_TocEntry(h.text, f"{path}#{h.anchor}", f"ncx-{h.anchor}")
+                     for h in section.headings if h.level == 2)
+    return _TocEntry(section.title, path, _section_id(section), children)
+
+
+def _localize_images(xhtml: str, folder: str, package: _Package, photos: tuple[Photo, ...],
+                     fallback: SourceRef) -> bytes:
+    """Point every <img> of a rendered document at its copy inside the EPUB.
+
+    Image sources are relative to manuscript/, not to the document. Parsing the document here
+    also proves it well-formed before EPUBCheck (or a reader) would find out.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    tree = etree.fromstring(xhtml.encode("utf-8"), parser).getroottree()
+    sources = {photo.file: photo.source for photo in photos if photo.source}
+    for img in tree.iter(f"{{{XHTML_NS}}}img"):
+        src = img.get("src", "")
+        stored = package.image(src, sources.get(src, fallback))
+        if stored is not None:
+            img.set("src", posixpath.relpath(stored, folder))
+    return etree.tostring(tree, xml_declaration=True, encoding="utf-8")
+
+
+def _direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+# --- packaging with ebooklib ---------------------------------------------------------------
+
+
+class _Prerendered(ebooklib_epub.EpubHtml):
+    """An XHTML document stored byte for byte.
+
+    ebooklib's EpubHtml.get_content re-parses content with an *HTML* parser, builds a new <head>
+    and copies only the children of <body>: attributes of <html> and <body> (dir, epub:type)
+    and our <head> would be lost. Being an EpubHtml still lets ebooklib put it in the spine
+    and the NCX.
+    """
+
+    def get_content(self, default=None):
+        return self.content
+
+
+def _ebooklib_book(book: Book, documents: list[_Document], resources: list[_Resource],
+                   toc: list[_TocEntry]) -> ebooklib_epub.EpubBook:
+    ebook = ebooklib_epub.EpubBook()
+    _add_metadata(ebook, book.meta)
+    items = {}
+    for document in documents:
+        item = _Prerendered(uid=document.manifest_id, file_name=document.path,
+                            media_type=XHTML_TYPE, title=document.title, lang=book.meta.language)
+        item.content = document.content
+        item.properties = list(document.properties)  # "nav" marks the navigation document
+        items[document.path] = ebook.add_item(item)
+    for resource in resources:
+        ebook.add_item(ebooklib_epub.EpubItem(uid=resource.manifest_id, file_name=resource.path,
+                                              media_type=resource.media_type,
+                                              content=resource.content))
+    ebook.add_item(ebooklib_epub.EpubNcx())  # EPUB 2 reading systems still use toc.ncx
+
+    ebook.spine = list(items.values())
+    ebook.toc = [_ncx_entry(entry, items) for entry in toc]
+    return ebook
+
+
+def _add_metadata(ebook: ebooklib_epub.EpubBook, meta: BookMeta) -> None:
+    """The OPF metadata: identifier, language, titles, creators and the optional fields."""
+    # EpubBook() starts with a random uuid4 identifier (id "id") and an "Ebook-lib" generator;
+    # both are replaced so that the OPF depends on the book only.
+    ebook.IDENTIFIER_ID = "pub-id"
+    ebook.set_identifier(meta.identifier)
+    ebook.set_unique_metadata("OPF", "generator", "",
+                              {"name": "generator", "content": f"luoshu {__version__}"})
+    ebook.set_language(meta.language)
+    if _direction(meta.language) == "rtl":
+        ebook.set_direction("rtl")  # becomes the spine's page-progression-direction
+
+    ebook.title = meta.title  # the NCX's docTitle; set_title would add a dc:title without an id
+    ebook.add_metadata("DC", "title", meta.title, {"id": "title"})
+    ebook.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+    if meta.subtitle:
+        ebook.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+        ebook.add_metadata(None, "meta", "subtitle",
+                           {"refines": "#subtitle", "property": "title-type"})
+    for number, author in enumerate(meta.authors, start=1):
+        # add_author would give every creator the same id "creator".
+        ebook.add_metadata("DC", "creator", author, {"id": f"creator-{number}"})
+        ebook.add_metadata(None, "meta", "aut", {"refines": f"#creator-{number}",
+                                                  "property": "role", "scheme": "marc:relators"})
+    optional = [("publisher", meta.publisher), ("description", meta.description),
+                ("rights", meta.rights),
+                ("date", meta.date.isoformat() if meta.date else None)]
+    for name, value in optional:
+        if value:
+            ebook.add_metadata("DC", name, value)
+    for subject in meta.subjects:
+        ebook.add_metadata("DC", "subject", subject)
+
+
+def _ncx_entry(entry: _TocEntry, items: dict[str, _Prerendered]) -> object:
+    """An entry of ebooklib's toc: the document item itself, or (item, [Link…]) with headings.
+
+    Links need explicit uids: ebooklib has no default for a navPoint's id.
+    """
+    item = items[entry.href]
+    if not entry.children:
+        return item
+    return (item, [ebooklib_epub.Link(child.href, child.title, child.uid)
+                   for child in entry.children])
+
+
+# --- the zip -------------------------------------------------------------------------------
+
+
+def _write_reproducible_zip(archive: bytes, destination: Path, modified: datetime.datetime) -> None:
+    """Copy ebooklib's zip to *destination* with fixed timestamps and file modes.
+
+    ebooklib dates every entry with the current time (ZipFile.writestr with a plain name), so
+    two builds would differ. OCF also requires ``mimetype`` first and stored uncompressed.
+    """
+    date_time = max(modified, ZIP_EPOCH).timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, \
+            zipfile.ZipFile(destination, "w") as target:
+        names = sorted(source.namelist(), key=lambda name: name != "mimetype")  # stable sort
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time)
+            info.create_system = 3  # Unix, wherever the build runs
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(name), compresslevel=9)
+
+
+def _as_utc(moment: datetime.datetime) -> datetime.datetime:
+    """*moment* in UTC, whole seconds (a naive datetime is taken to be UTC already)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).replace(microsecond=0)
