@@ -1,0 +1,278 @@
+"""The print PDF: one HTML document, laid out by WeasyPrint, that can only read the project.
+
+``print_html(book)`` builds the document from the ``pdf/book.html.j2`` template: title page,
+colophon, table of contents, the sections, and a final gallery of photos that belong to no
+section. It does no layout, so tests can check it directly; ``write_pdf`` lays it out.
+
+Manuscripts are untrusted, and CSS can make WeasyPrint fetch anything (``@import``,
+``url()``, ``<img src>``). So every fetch goes through ``ProjectFetcher``, which serves only
+files inside the project (through ``ProjectFiles``) and ``data:`` URIs, and never opens a
+network connection. WeasyPrint swallows fetcher exceptions (it logs and carries on), so the
+fetcher records each refusal itself and ``write_pdf`` raises them as a ProjectError once the
+layout is done: one run reports every refused resource.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import logging
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import lxml.etree
+import weasyprint
+from markupsafe import Markup
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from . import __version__, fonts, markup, templates
+from .errors import Problem, ProjectError
+from .model import Book, PrintOptions, script_of
+from .resources import ProjectFiles, RefusedResource, decode_data_uri, media_type
+
+LOGGER = logging.getLogger("luoshu.pdf")
+
+# The document's base URL is the manuscript folder: <img src> paths in sections are relative
+# to it, exactly as in the Markdown the author wrote.
+DOCUMENT_FOLDER = "manuscript"
+
+# Words the PDF prints itself, by Han script (see model.script_of).
+LABELS = {
+    "Hans": {"contents": "目录", "gallery": "图片", "title": "书名", "authors": "作者",
+             "publisher": "出版者", "date": "出版日期", "identifier": "标识符"},
+    "Hant": {"contents": "目錄", "gallery": "圖片", "title": "書名", "authors": "作者",
+             "publisher": "出版者", "date": "出版日期", "identifier": "識別碼"},
+}
+
+# Ids of the parts the template adds. Section ids all start with "sec-", so these cannot clash.
+GALLERY_ID = "gallery"
+
+CSS_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
+                        "math", "emoji", "fangsong", "ui-serif", "ui-sans-serif",
+                        "ui-monospace", "ui-rounded"}
+
+
+# --- The HTML document ----------------------------------------------------------------------
+
+
+def print_html(book: Book) -> str:
+    """The whole print document as an HTML string, stylesheets included."""
+    meta = book.meta
+    labels = LABELS[script_of(meta.language)]
+    sections = [
+        {"id": section.id, "title": section.title, "html": Markup(html_fragment(section.html))}
+        for section in book.sections
+    ]
+    gallery = [
+        Markup(html_fragment(markup.figure_html(photo, f"{GALLERY_ID}--photo-{number}")))
+        for number, photo in enumerate(book.gallery, start=1)
+    ]
+    return templates.render(
+        "pdf/book.html.j2",
+        meta=meta,
+        labels=labels,
+        generator=f"luoshu {__version__}",
+        date_text=f"{meta.date.year}年{meta.date.month}月{meta.date.day}日" if meta.date else None,
+        # Cascade order: theme, print rules, page geometry, house fonts, then the project's.
+        stylesheets=[Markup(style_element_text(css)) for css in (
+            templates.theme_css("base.css"),
+            templates.theme_css("print.css"),
+            page_css(book.config.print, (*book.fonts.body.families, book.fonts.body.generic)),
+            # Font files are named relative to the project; this document is in manuscript/.
+            fonts.font_css(book.fonts, embed=True, base="../"),
+        )],
+        # Project stylesheets are project-relative; the document lives in manuscript/.
+        project_stylesheets=["../" + urllib.parse.quote(path) for path in book.stylesheets],
+        sections=sections,
+        gallery=gallery,
+        gallery_id=GALLERY_ID,
+    )
+
+
+def html_fragment(xhtml: str) -> str:
+    """An XHTML fragment re-serialized as HTML.
+
+    WeasyPrint parses the document with an HTML5 parser, for which ``<a id="x"/>`` or
+    ``<span/>`` is an *open* tag that swallows the rest of the section. Re-serializing with
+    lxml's HTML method writes ``<a id="x"></a>`` and keeps void elements (``<img>``) as is.
+    """
+    wrapper = lxml.etree.fromstring(f"<div>{xhtml}</div>")
+    parts = [_escape_text(wrapper.text or "")]
+    parts += [lxml.etree.tostring(child, method="html", encoding="unicode") for child in wrapper]
+    return "".join(parts)
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def style_element_text(css: str) -> str:
+    """*css* made safe as the content of an HTML <style> element.
+
+    The HTML parser ends the element at the first ``</style``, whatever the CSS means there (a
+    font family named in fonts.toml, say). ``<\\/`` reads the same to a CSS parser.
+    """
+    return css.replace("</", "<\\/")
+
+
+def page_css(options: PrintOptions, folio_families: tuple[str, ...]) -> str:
+    """The page geometry from ``[print]``, kept out of print.css so that book.toml decides it.
+
+    Margins are mirrored: the inner (binding) margin is on the right of a verso (left) page
+    and on the left of a recto. Margin boxes (folios, running heads) do not inherit the body's
+    font in WeasyPrint — they fall back to DejaVu — so they get the body families explicitly.
+    """
+    o = options
+    families = css_family_list(folio_families)
+    content_height = o.trim_height_mm - o.margin_top_mm - o.margin_bottom_mm
+    margin_boxes = "".join(
+        f"\n  @{box} {{ font-family: {families}; }}"
+        for box in ("top-left", "top-center", "top-right",
+                    "bottom-left", "bottom-center", "bottom-right")
+    )
+    return f"""/* Generated by luoshu.pdf.page_css from book.toml [print]. */
+@page {{
+  size: {o.trim_width_mm:g}mm {o.trim_height_mm:g}mm;
+  margin: {o.margin_top_mm:g}mm 0 {o.margin_bottom_mm:g}mm 0;
+  font-family: {families};{margin_boxes}
+}}
+@page :left {{ margin-left: {o.margin_outer_mm:g}mm; margin-right: {o.margin_inner_mm:g}mm; }}
+@page :right {{ margin-left: {o.margin_inner_mm:g}mm; margin-right: {o.margin_outer_mm:g}mm; }}
+html {{ font-size: {o.font_size_pt:g}pt; }}
+body {{ line-height: {o.line_height:g}; }}
+/* A photo and its caption never split, so neither may be taller than a page. */
+figure img {{ max-height: {content_height * 0.7:.1f}mm; }}
+"""
+
+
+def css_family_list(families: tuple[str, ...]) -> str:
+    """A CSS font-family value: names quoted (and escaped), generic families left bare."""
+    return ", ".join(
+        family if family in CSS_GENERIC_FAMILIES else css_string(family) for family in families
+    ) or "serif"
+
+
+def css_string(text: str) -> str:
+    """*text* as a quoted CSS string (style_element_text keeps it inside its <style>)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+
+
+# --- Fetching: the sandbox ------------------------------------------------------------------
+
+class ProjectFetcher(URLFetcher):
+    """Serves WeasyPrint the project's files and data: URIs; refuses, and records, the rest.
+
+    ``fetch`` never calls the parent class, whose urllib handlers would open sockets.
+    """
+
+    def __init__(self, files: ProjectFiles):
+        super().__init__(allow_redirects=False)
+        self.files = files
+        self.root_url = path2url(f"{files.root}/")  # "file:///…/project/", percent-encoded
+        self.document_url = f"{self.root_url}{DOCUMENT_FOLDER}/"
+        self.refusals: list[Problem] = []
+        self.refused_urls: set[str] = set()
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        try:
+            return self._serve(url)
+        except RefusedResource as refusal:
+            # WeasyPrint catches this and only logs it: keep it to report after layout.
+            self.refused_urls.add(url)
+            self.refusals.extend(refusal.problems)
+            raise
+
+    def _serve(self, url: str) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            kind, body = decode_data_uri(url)
+            return URLFetcherResponse(url, body, {"Content-Type": kind})
+        if not url.startswith(self.root_url):
+            # Any other scheme, another host, or a file:// path outside the project. WeasyPrint
+            # has already joined relative references, so "../../x" arrives here as file:///x.
+            shown = url if len(url) < 200 else url[:200] + "…"
+            raise RefusedResource([Problem(
+                f"print PDF: refused {shown!r}: only files inside the project folder can be "
+                "used (no URLs, no absolute paths)", code="resource-outside")])
+        reference = url[len(self.root_url):]  # still percent-encoded, as resolve() expects
+        try:
+            path = self.files.resolve(reference)
+        except RefusedResource as refusal:
+            # resolve() names where it looked from ("."); the PDF has no single referrer.
+            raise RefusedResource([
+                dataclasses.replace(p, path=None, message=f"print PDF: {p.message}")
+                for p in refusal.problems
+            ]) from None
+        # Answer with the resolved file's URL: WeasyPrint may re-open images by that path
+        # later, and relative URLs inside a stylesheet resolve against it.
+        return URLFetcherResponse(path2url(path), path.read_bytes(),
+                                  {"Content-Type": media_type(path.name)})
+
+
+# --- WeasyPrint's log -----------------------------------------------------------------------
+
+# The error records of the write_pdf running in this thread/context, or None outside one.
+_current_errors: contextvars.ContextVar[list[logging.LogRecord] | None] = contextvars.ContextVar(
+    "luoshu_pdf_weasyprint_errors", default=None)
+_log_setup_lock = threading.Lock()
+
+
+class _WeasyPrintLogForwarder(logging.Handler):
+    """Moves WeasyPrint's records to luoshu's logger, keeping errors for write_pdf to report.
+
+    WeasyPrint warns freely about CSS it does not support (e.g. text-emphasis), which a user
+    cannot act on: those go to DEBUG. Its errors (an unreadable image, a stylesheet that is not
+    CSS) are problems with the input.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "weasyprint.progress":
+            return  # "Step 5 - Creating layout - Page 12", twice per page: noise even at DEBUG
+        LOGGER.debug("weasyprint %s: %s", record.levelname.lower(), record.getMessage())
+        errors = _current_errors.get()
+        if errors is not None and record.levelno >= logging.ERROR:
+            errors.append(record)
+
+
+def _install_log_forwarder() -> None:
+    """Once per process: stop WeasyPrint's records from reaching the root logger (stderr)."""
+    weasy_logger = logging.getLogger("weasyprint")
+    with _log_setup_lock:
+        if not any(isinstance(h, _WeasyPrintLogForwarder) for h in weasy_logger.handlers):
+            weasy_logger.addHandler(_WeasyPrintLogForwarder())
+            weasy_logger.propagate = False
+
+
+@contextlib.contextmanager
+def _collect_weasyprint_errors() -> Iterator[list[logging.LogRecord]]:
+    _install_log_forwarder()
+    errors: list[logging.LogRecord] = []
+    token = _current_errors.set(errors)
+    try:
+        yield errors
+    finally:
+        _current_errors.reset(token)
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+
+def write_pdf(book: Book, destination: Path) -> None:
+    """Lay out *book* and write the print PDF to *destination* (the caller renames it)."""
+    fetcher = ProjectFetcher(ProjectFiles.of(book.project))
+    with _collect_weasyprint_errors() as errors:
+        document = weasyprint.HTML(
+            string=print_html(book), base_url=fetcher.document_url, url_fetcher=fetcher)
+        document.write_pdf(destination)
+
+    problems = list(fetcher.refusals)
+    for record in errors:
+        # A refused fetch is logged by WeasyPrint too; the fetcher's problem says it better.
+        if isinstance(record.args, tuple) and fetcher.refused_urls.intersection(
+                arg for arg in record.args if isinstance(arg, str)):
+            continue
+        problems.append(Problem(f"print PDF: {record.getMessage()}", code="pdf-render"))
+    if problems:
+        raise ProjectError(problems)

@@ -1,0 +1,512 @@
+"""The print PDF: layout checked from the outside, with poppler, pypdf and pikepdf.
+
+One small book (three Chinese sections, a captioned photo, a gallery photo, a project
+stylesheet that @imports another, a caption font in the project's fonts/) is written once per
+module; the tests read that PDF. The sandbox is tested twice: the fetcher directly, and one
+render of a hostile stylesheet.
+
+luoshu.markup and luoshu.fonts are being written alongside this module: when they cannot be
+imported yet, minimal stand-ins of figure_html and font_css are installed for these tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import logging
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import types
+import urllib.parse
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+from PIL import Image, ImageDraw
+
+from luoshu.errors import ProjectError
+from luoshu.model import (Book, BookMeta, Config, FontFace, FontRole, FontSet, Heading, Photo,
+                          PrintOptions, Section, SourceRef)
+from luoshu.resources import ProjectFiles, RefusedResource
+
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+# --- Stand-ins for modules written in parallel ------------------------------------------------
+
+
+def _stub_figure_html(photo: Photo, anchor: str) -> str:
+    credit = f'<span class="credit">{html.escape(photo.credit)}</span>' if photo.credit else ""
+    return (f'<figure class="photo" id="{anchor}"><img src="{html.escape(photo.file)}" '
+            f'alt="{html.escape(photo.alt or photo.caption)}"/>'
+            f"<figcaption>{html.escape(photo.caption)}{credit}</figcaption></figure>")
+
+
+def _stub_font_css(fonts: FontSet, embed: bool, base: str = "") -> str:
+    def families(role: FontRole) -> str:
+        return ", ".join([*(f'"{family}"' for family in role.families), role.generic])
+    faces = "".join(
+        f'@font-face {{ font-family: "{face.family}"; '
+        f'src: url("{base}fonts/{face.path.name}"); }}\n'
+        for role in fonts.roles for face in role.faces if embed and face.in_project)
+    return faces + (f"body {{ font-family: {families(fonts.body)}; }}\n"
+                    f"h1, h2, h3, h4, h5, h6 {{ font-family: {families(fonts.heading)}; }}\n"
+                    f"figcaption {{ font-family: {families(fonts.caption)}; }}\n"
+                    f"code, pre {{ font-family: {families(fonts.code)}; }}\n")
+
+
+def _install_stand_ins() -> None:
+    for name, attribute, stand_in in (("markup", "figure_html", _stub_figure_html),
+                                      ("fonts", "font_css", _stub_font_css)):
+        try:
+            module = __import__(f"luoshu.{name}", fromlist=[attribute])
+            if hasattr(module, attribute):
+                continue
+        except ImportError:
+            module = types.ModuleType(f"luoshu.{name}")
+            sys.modules[f"luoshu.{name}"] = module
+        setattr(module, attribute, stand_in)
+
+
+_install_stand_ins()
+
+from luoshu import pdf  # noqa: E402  (after the stand-ins)
+
+# --- The test book ----------------------------------------------------------------------------
+
+TITLE = "洛水春深"
+SUBTITLE = "——一座古城的新篇章"
+AUTHORS = ("王晓明", "陈静")
+SECTION_TITLES = {
+    "01-spring": "春风吹拂洛河两岸",
+    "02-city": "城市更新与文化传承",
+    "03-future": "面向未来的新征程",
+}
+GALLERY_TITLE = "图片"
+CAPTION = "孟津港航中心码头建成"
+CREDIT = "摄影：刘红"
+GALLERY_CAPTION = "牡丹花开时节的王城公园"
+
+SPRING = [
+    "清晨的洛河水面上泛起薄雾，沿岸的柳树已经吐出新芽，晨练的市民三三两两走过滨河步道。",
+    "近年来，沿河生态廊道持续延伸，昔日杂草丛生的滩地变成了绿意盎然的湿地公园。",
+    "一位在河边住了四十多年的老人说：“水清了，鸟多了，日子也越过越有滋味。”",
+]
+CITY_INTRO = "老城的街巷里，青砖灰瓦与新开的书店、咖啡馆比邻而居，历史与当下在这里相遇。"
+CITY = [
+    f"第{n}个街区的改造从倾听居民开始：哪里需要加装电梯，哪里应该留出晾晒的空间，"
+    f"哪棵老槐树必须保留，设计师挨家挨户记在本子上，前后修改了{n + 2}稿方案。"
+    "改造完成后，街坊们在巷口摆上桌椅，下棋、聊天、看孩子们追逐嬉戏，烟火气又回来了。"
+    for n in range(1, 25)
+]
+FUTURE = [
+    "站在新的起点上，这座城市正在谋划更长远的发展蓝图，把人民对美好生活的向往变为现实。",
+]
+ALL_PARAGRAPHS = SPRING + [CITY_INTRO] + CITY + FUTURE
+
+
+def _section(section_id: str, body: str, photos: tuple[Photo, ...] = ()) -> Section:
+    title = SECTION_TITLES[section_id]
+    anchor = f"sec-{section_id}--title"
+    return Section(
+        id=section_id,
+        title=title,
+        source=SourceRef(f"manuscript/{section_id}.md", 1),
+        html=f'<h1 id="{anchor}">{html.escape(title)}</h1>\n{body}',
+        text=f"# {title}\n",
+        headings=(Heading(1, title, anchor),),
+        photos=photos,
+    )
+
+
+def _paragraphs(paragraphs: list[str]) -> str:
+    return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def _font_face(family: str) -> FontFace:
+    found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", family],
+                           capture_output=True, text=True, check=True).stdout
+    path, index = found.rsplit(":", 1)
+    return FontFace(family=family, path=Path(path), index=int(index))
+
+
+PROJECT_FONT = "LXGWWenKai-Regular.ttf"  # copied into the test project's fonts/
+PROJECT_FAMILY = "Luoshu Test Kai"  # a name only the project's @font-face can resolve
+
+
+def house_fonts(project: Path | None = None) -> FontSet:
+    """The system CJK fonts; with *project*, captions use the Kai copied into its fonts/."""
+    def role(name: str, family: str, generic: str) -> FontRole:
+        return FontRole(name, (family,), (_font_face(family),), generic)
+    caption = role("caption", "LXGW WenKai", "serif")
+    if project is not None:
+        face = FontFace(PROJECT_FAMILY, project / "fonts" / PROJECT_FONT, in_project=True)
+        caption = FontRole("caption", (PROJECT_FAMILY,), (face,), "serif")
+    return FontSet(
+        body=role("body", "Noto Serif CJK SC", "serif"),
+        heading=role("heading", "Noto Sans CJK SC", "sans-serif"),
+        caption=caption,
+        code=role("code", "Noto Sans Mono CJK SC", "monospace"),
+    )
+
+
+def _jpeg(path: Path, size: tuple[int, int], colour: tuple[int, int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", size, colour)
+    ImageDraw.Draw(image).rectangle((10, 10, size[0] - 10, size[1] - 10), outline=(40, 40, 40))
+    image.save(path, "JPEG", quality=80)
+
+
+def make_book(project: Path, language: str = "zh-Hans", stylesheets: tuple[str, ...] = (),
+              fonts: FontSet | None = None) -> Book:
+    """A three-section book in *project* (photos are written there)."""
+    _jpeg(project / "manuscript/photos/harbour.jpg", (360, 240), (120, 150, 180))
+    _jpeg(project / "manuscript/photos/peony.jpg", (300, 300), (200, 120, 140))
+    harbour = Photo("photos/harbour.jpg", CAPTION, credit=CREDIT, alt="码头", section="01-spring")
+    figure = (f'<figure class="photo" id="sec-01-spring--fig-1"><img src="photos/harbour.jpg" '
+              f'alt="码头"/><figcaption>{CAPTION}<span class="credit">{CREDIT}</span>'
+              "</figcaption></figure>")
+    sections = (
+        _section("01-spring", _paragraphs(SPRING[:2]) + figure + _paragraphs(SPRING[2:]),
+                 photos=(harbour,)),
+        # An XHTML self-closed <a/>: the HTML parser must not swallow the rest of the section.
+        _section("02-city", f'<a id="sec-02-city--top"/><p>{CITY_INTRO}</p>'
+                            '<h2 id="sec-02-city--lanes">老城街巷</h2>' + _paragraphs(CITY)),
+        _section("03-future", _paragraphs(FUTURE)),
+    )
+    meta = BookMeta(title=TITLE, language=language, identifier="urn:uuid:0b7e6d3c-luoshu-test",
+                    subtitle=SUBTITLE, authors=AUTHORS, publisher="河洛出版社",
+                    date=dt.date(2024, 5, 1), description="测试用书")
+    return Book(
+        project=project,
+        config=Config(book=meta),
+        sections=sections,
+        gallery=(Photo("photos/peony.jpg", GALLERY_CAPTION, credit="摄影：李华"),),
+        fonts=fonts or house_fonts(),
+        stylesheets=stylesheets,
+    )
+
+
+# --- Reading the PDF ----------------------------------------------------------------------------
+
+
+def page_count(path: Path) -> int:
+    return len(pypdf.PdfReader(path).pages)
+
+
+def crop_text(path: Path, page: int, top_mm: float, height_mm: float) -> str:
+    """pdftotext of one horizontal band of a (1-based) page; poppler's -r 72 units are points."""
+    width = PrintOptions().trim_width_mm
+    args = ["pdftotext", "-enc", "UTF-8", "-r", "72", "-f", str(page), "-l", str(page),
+            "-x", "0", "-y", str(int(top_mm * MM)), "-W", str(int(width * MM) + 1),
+            "-H", str(int(height_mm * MM)), str(path), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def text_area(path: Path, page: int) -> str:
+    """The text block of a page, without running head and folio."""
+    o = PrintOptions()
+    return crop_text(path, page, o.margin_top_mm, o.trim_height_mm - o.margin_top_mm
+                     - o.margin_bottom_mm)
+
+
+def folio(path: Path, page: int) -> str:
+    o = PrintOptions()
+    return crop_text(path, page, o.trim_height_mm - o.margin_bottom_mm, o.margin_bottom_mm).strip()
+
+
+# --- Fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    if shutil.which("fc-match") is None or shutil.which("pdftotext") is None:
+        pytest.skip("fontconfig and poppler-utils are needed")
+    root = tmp_path_factory.mktemp("pdf") / "书稿 project"  # a path that needs %-encoding
+    (root / "styles").mkdir(parents=True)
+    (root / "styles/house.css").write_text('@import url("extra.css");\n'
+                                           ".book-title { color: #111; }\n",
+                                           encoding="utf-8")
+    (root / "styles/extra.css").write_text("figcaption .credit { color: #333; }\n",
+                                           encoding="utf-8")
+    (root / "fonts").mkdir()
+    shutil.copyfile(_font_face("LXGW WenKai").path.with_name(PROJECT_FONT),
+                    root / "fonts" / PROJECT_FONT)
+    return root
+
+
+@pytest.fixture(scope="module")
+def book(project: Path) -> Book:
+    return make_book(project, stylesheets=("styles/house.css",), fonts=house_fonts(project))
+
+
+@pytest.fixture(scope="module")
+def rendered(book: Book, tmp_path_factory) -> Path:
+    destination = tmp_path_factory.mktemp("out") / "book.pdf.tmp"
+    pdf.write_pdf(book, destination)
+    return destination
+
+
+@pytest.fixture(scope="module")
+def page_texts(rendered: Path) -> list[str]:
+    return [text_area(rendered, n) for n in range(1, page_count(rendered) + 1)]
+
+
+@pytest.fixture
+def no_network(monkeypatch) -> list[object]:
+    """Records (and blocks) every attempt to open a socket connection."""
+    attempts: list[object] = []
+
+    def refuse(self, address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+# --- The HTML document (no WeasyPrint layout) -----------------------------------------------
+
+
+def test_print_html_is_one_document_with_wrapped_sections(book: Book):
+    document = pdf.print_html(book)
+    assert document.count("<html") == 1
+    assert '<html lang="zh-Hans">' in document
+    assert f"<title>{TITLE}</title>" in document
+    for author in AUTHORS:
+        assert f'<meta name="author" content="{author}">' in document
+    for section_id in SECTION_TITLES:
+        assert f'<section class="chapter" id="sec-{section_id}" lang="zh-Hans">' in document
+        assert f'href="#sec-{section_id}"' in document  # table of contents
+    # XHTML empty elements are re-serialized for the HTML parser; void ones stay void.
+    assert '<a id="sec-02-city--top"></a>' in document
+    assert "<a id=\"sec-02-city--top\"/>" not in document
+    assert '<img src="photos/harbour.jpg" alt="码头">' in document
+    assert GALLERY_CAPTION in document
+    # Project fonts are named relative to manuscript/, where the document is.
+    assert f"../fonts/{PROJECT_FONT}" in document
+
+
+def test_stylesheets_come_in_cascade_order(book: Book):
+    document = pdf.print_html(book)
+    base = document.index("luoshu default theme: rules shared")
+    print_ = document.index("luoshu default theme: print-only rules")
+    geometry = document.index("Generated by luoshu.pdf.page_css")
+    house_fonts = document.index('"Noto Sans CJK SC"')  # the heading role's family
+    project = document.index('<link rel="stylesheet" href="../styles/house.css">')
+    assert base < print_ < geometry < house_fonts < project < document.index("<body")
+
+
+def test_page_css_comes_from_print_options():
+    options = PrintOptions(trim_width_mm=148, trim_height_mm=210, margin_inner_mm=20,
+                           margin_outer_mm=15, font_size_pt=12, line_height=1.6)
+    css = pdf.page_css(options, ("LXGW WenKai", "serif"))
+    assert "size: 148mm 210mm;" in css
+    assert "@page :left { margin-left: 15mm; margin-right: 20mm; }" in css
+    assert "@page :right { margin-left: 20mm; margin-right: 15mm; }" in css
+    assert "font-size: 12pt" in css and "line-height: 1.6" in css
+    assert '@bottom-right { font-family: "LXGW WenKai", serif; }' in css
+
+
+def test_css_cannot_leave_the_style_element():
+    # Family names come from the project's fonts.toml.
+    assert pdf.css_family_list(('A"B', "serif")) == '"A\\"B", serif'
+    css = pdf.page_css(PrintOptions(), ("</style><script>x()</script>", "serif"))
+    assert "</" not in pdf.style_element_text(css)
+
+
+def test_zh_hant_book_says_so(tmp_path: Path):
+    document = pdf.print_html(make_book(tmp_path, language="zh-Hant"))
+    assert '<html lang="zh-Hant">' in document
+    assert 'lang="zh-Hant"' in document.split("<main", 1)[1]
+    assert "目錄" in document and "圖片" in document
+
+
+# --- The PDF ----------------------------------------------------------------------------------
+
+
+def test_harfbuzz_subsetting_is_available():
+    # Without libharfbuzz-subset WeasyPrint falls back to fontTools: ~40x slower on CJK fonts.
+    from weasyprint.text.ffi import harfbuzz_subset
+    assert harfbuzz_subset is not None
+
+
+def test_pages_are_16kai(rendered: Path):
+    for page in pypdf.PdfReader(rendered).pages:
+        box = page.mediabox
+        assert abs(float(box.width) - 185 * MM) < 0.5
+        assert abs(float(box.height) - 260 * MM) < 0.5
+
+
+def test_text_is_extractable_without_spurious_breaks(rendered: Path, page_texts: list[str]):
+    # Line ends are the only breaks pdftotext may add inside a paragraph: with them removed,
+    # every paragraph must appear exactly (no spaces between Chinese characters).
+    flowing = "".join(page_texts).replace("\n", "").replace("\f", "")
+    for paragraph in ALL_PARAGRAPHS:
+        assert paragraph in flowing
+    for text in (CAPTION, CREDIT, GALLERY_CAPTION, *SECTION_TITLES.values()):
+        assert text in flowing
+
+
+def test_fonts_are_embedded_subsets_and_cjk(rendered: Path):
+    listing = subprocess.run(["pdffonts", str(rendered)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    assert listing
+    for row in listing:
+        columns = row.split()
+        emb, sub = columns[-5], columns[-4]
+        assert (emb, sub) == ("yes", "yes"), row
+        assert re.match(r"[A-Z]{6}\+", row), row  # subset tag
+        assert "DejaVu" not in row
+    names = " ".join(row.split()[0] for row in listing)
+    # The caption font can only come from the project's fonts/ (served by the fetcher): no
+    # system font has that family name. WeasyPrint names embedded fonts after the family.
+    for family in ("Noto-Serif-CJK-SC", "Noto-Sans-CJK-SC", PROJECT_FAMILY.replace(" ", "-")):
+        assert family in names
+
+
+def test_folios_use_the_body_font(rendered: Path):
+    reader = pypdf.PdfReader(rendered)
+    bottom_margin = PrintOptions().margin_bottom_mm * MM
+    folios = []
+    for page in reader.pages:
+        def visit(text, cm, tm, font, size):
+            # Text position in page space: the text matrix's origin through the CTM.
+            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+            if text.strip() and y < bottom_margin:
+                folios.append((text.strip(), str(font.get("/BaseFont"))))
+        page.extract_text(visitor_text=visit)
+    assert folios, "no folios found"
+    for number, font in folios:
+        assert number.isdigit()
+        assert "Noto-Serif-CJK-SC" in font, font
+
+
+def test_metadata(rendered: Path):
+    reader = pypdf.PdfReader(rendered)
+    assert reader.metadata.title == TITLE
+    assert reader.metadata.author == ", ".join(AUTHORS)
+    with pikepdf.open(rendered) as document:
+        assert str(document.Root.Lang) == "zh-Hans"
+
+
+def test_bookmarks_are_the_sections(rendered: Path):
+    outline = pypdf.PdfReader(rendered).outline
+    top_level = [item.title for item in outline if not isinstance(item, list)]
+    assert top_level == [*SECTION_TITLES.values(), GALLERY_TITLE]
+    # h2 headings nest under their section.
+    nested = [item for item in outline if isinstance(item, list)]
+    assert [child.title for child in nested[0]] == ["老城街巷"]
+
+
+def test_table_of_contents_points_to_the_right_pages(rendered: Path, page_texts: list[str]):
+    toc_page = next(n for n, text in enumerate(page_texts) if text.startswith("目录"))
+    entries = dict(re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)$", page_texts[toc_page], re.MULTILINE))
+    assert list(entries) == [*SECTION_TITLES.values(), GALLERY_TITLE]
+    starts = {}
+    for title in entries:
+        index = next(n for n, text in enumerate(page_texts)
+                     if n > toc_page and text.startswith(title))
+        starts[title] = index
+        # The number in the TOC is the folio printed on the page the section starts on.
+        assert entries[title] == folio(rendered, index + 1), title
+    # The body is numbered from 1 on its first (recto, odd physical) page.
+    first = starts[SECTION_TITLES["01-spring"]]
+    assert entries[SECTION_TITLES["01-spring"]] == "1" and first % 2 == 0
+    # A long section really spans pages, so the numbers are not trivially consecutive.
+    assert int(entries["面向未来的新征程"]) - int(entries["城市更新与文化传承"]) >= 2
+
+
+def test_title_page_and_running_heads(rendered: Path, page_texts: list[str]):
+    title_page = page_texts[0]
+    for text in (TITLE, SUBTITLE, "河洛出版社", "2024年5月1日", *AUTHORS):
+        assert text in title_page
+    city = next(n for n, text in enumerate(page_texts) if text.startswith("城市更新"))
+    head = crop_text(rendered, city + 2, 0, PrintOptions().margin_top_mm).strip()
+    # The page after a section's opening page carries a head; the opening page does not.
+    assert head in (TITLE, SECTION_TITLES["02-city"])
+    assert crop_text(rendered, city + 1, 0, PrintOptions().margin_top_mm).strip() == ""
+
+
+# --- The sandbox --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fetcher(project: Path) -> pdf.ProjectFetcher:
+    return pdf.ProjectFetcher(ProjectFiles.of(project))
+
+
+def test_fetcher_serves_project_files_and_data_uris(fetcher, project: Path, book: Book):
+    photo = urllib.parse.urljoin(fetcher.document_url, "photos/harbour.jpg")
+    response = fetcher.fetch(photo)
+    assert response.read() == (project / "manuscript/photos/harbour.jpg").read_bytes()
+    assert response.content_type == "image/jpeg"
+    css = fetcher.fetch(urllib.parse.urljoin(fetcher.document_url, "../styles/house.css"))
+    assert css.content_type == "text/css"
+    data = fetcher.fetch("data:text/css;base64,Ym9keSB7fQ==")
+    assert data.read() == b"body {}"
+    assert fetcher.refusals == []
+
+
+@pytest.mark.parametrize("reference", [
+    "/etc/passwd",
+    "file:///etc/passwd",
+    "ROOT:../outside.css",  # relative to the project folder
+    "DOC:../../outside.css",  # relative to manuscript/
+    "DOC:%2e%2e/%2e%2e/outside.css",
+    "DOC:photos/escape.jpg",  # a symlink pointing outside
+    "http://127.0.0.1:9/x.png",
+    "https://example.org/x.png",
+    "ftp://127.0.0.1/x.png",
+    "file://otherhost/etc/passwd",
+])
+def test_fetcher_refuses_everything_else(fetcher, project: Path, no_network, reference: str):
+    outside = project.parent / "outside.css"
+    outside.write_text("body { color: red }")
+    link = project / "manuscript/photos/escape.jpg"
+    if not link.is_symlink():
+        link.symlink_to(outside)
+    if reference.startswith("ROOT:"):
+        reference = urllib.parse.urljoin(fetcher.root_url, reference[5:])
+    elif reference.startswith("DOC:"):
+        reference = urllib.parse.urljoin(fetcher.document_url, reference[4:])
+    with pytest.raises(RefusedResource):
+        fetcher.fetch(reference)
+    assert len(fetcher.refusals) == 1
+    assert fetcher.refusals[0].code in ("resource-outside", "resource-missing")
+    assert no_network == []
+
+
+def test_hostile_stylesheet_fails_the_build_and_fetches_nothing(tmp_path: Path, no_network,
+                                                                caplog):
+    project = tmp_path / "project"
+    (project / "styles").mkdir(parents=True)
+    (project / "styles/evil.css").write_text(
+        "@import url(http://127.0.0.1:9/x.css);\n"
+        "body { background: url(file:///etc/passwd); }\n"
+        ".chapter { background-image: url(../../outside.png); }\n", encoding="utf-8")
+    book = make_book(project, stylesheets=("styles/evil.css",))
+    book = dataclasses.replace(book, sections=book.sections[2:], gallery=())
+    caplog.set_level(logging.DEBUG, logger="luoshu")
+
+    with pytest.raises(ProjectError) as failure:
+        pdf.write_pdf(book, tmp_path / "book.pdf.tmp")
+
+    messages = [problem.message for problem in failure.value.problems]
+    assert any("http://127.0.0.1:9/x.css" in m for m in messages), messages
+    assert any("file:///etc/passwd" in m for m in messages), messages
+    assert any("outside.png" in m for m in messages), messages
+    assert len(messages) == 3, messages  # WeasyPrint's own log lines are not repeated
+    assert no_network == []
+    # WeasyPrint's warnings (base.css uses text-emphasis, unknown to it) reach luoshu's
+    # logger at DEBUG, and WeasyPrint's own records stop at its logger (no stderr spam).
+    # (caplog attaches itself to non-propagating loggers too, so it sees both.)
+    assert any(r.name == "luoshu.pdf" and r.levelno == logging.DEBUG
+               and "text-emphasis" in r.getMessage() for r in caplog.records)
+    assert logging.getLogger("weasyprint").propagate is False
