@@ -1,0 +1,127 @@
+"""End to end: build real book projects and run the real validators on what comes out.
+
+The sample publication (the repository's own manuscript/) and the fixture projects under
+tests/fixtures/ are built once per test session, in both formats, then checked with EPUBCheck,
+poppler (pdftotext, pdffonts) and pypdf.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from luoshu.build import build_book
+from luoshu.validate import run_epubcheck
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROJECTS = {
+    "sample": ROOT,
+    "minimal-hans": FIXTURES / "minimal-hans",
+    "traditional-hant": FIXTURES / "traditional-hant",
+}
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="session", params=sorted(PROJECTS))
+def built(request, tmp_path_factory):
+    """(project, output folder) after a full build of one project."""
+    project = PROJECTS[request.param]
+    out = tmp_path_factory.mktemp(f"out-{request.param}")
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "1632614400"  # 2021-09-26, for stable outputs
+    try:
+        build_book(project, out, ["epub", "pdf"])
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+    return project, out
+
+
+def _artifact(out: Path, name: str) -> Path:
+    """The path of the *name* artifact, as manifest.json lists it."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return out / next(e["path"] for e in manifest["artifacts"] if e["format"] == name)
+
+
+def _paragraphs(project: Path) -> list[str]:
+    """Plain paragraphs of the manuscript (no Markdown syntax), whitespace removed."""
+    texts = []
+    for path in sorted((project / "manuscript").glob("*.md")):
+        for block in path.read_text(encoding="utf-8").split("\n\n"):
+            block = block.strip()
+            if not block or re.search(r"[#`|\[\]*_!{}<>:-]", block):
+                continue  # headings, front matter, tables, footnotes, code: not plain text
+            texts.append(re.sub(r"\s+", "", block))
+    return texts
+
+
+def test_manifest_lists_both_artifacts(built):
+    _, out = built
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    formats = {entry["format"]: entry for entry in manifest["artifacts"]}
+    assert set(formats) == {"epub", "pdf"}
+    for entry in formats.values():
+        assert (out / entry["path"]).stat().st_size == entry["bytes"]
+
+
+def test_epub_passes_epubcheck_without_errors_or_warnings(built):
+    _, out = built
+    result = run_epubcheck(_artifact(out, "epub"))
+    assert result.ok, str(result)
+
+
+def test_every_epub_document_declares_its_language(built):
+    project, out = built
+    language = _language(project)
+    with zipfile.ZipFile(_artifact(out, "epub")) as epub:
+        documents = [n for n in epub.namelist() if n.endswith(".xhtml")]
+        assert documents
+        for name in documents:
+            root = etree.fromstring(epub.read(name))
+            assert root.get("lang") == language, name
+            assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == language, name
+
+
+def test_pdf_has_the_trim_size_and_the_manuscript_text(built):
+    project, out = built
+    pdf = _artifact(out, "pdf")
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 185 * MM) < 0.5 and abs(float(box.height) - 260 * MM) < 0.5
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    paragraphs = _paragraphs(project)
+    assert paragraphs
+    missing = [p[:30] for p in paragraphs if p not in flat]
+    assert not missing, f"paragraphs not extractable from the PDF: {missing}"
+
+
+def test_pdf_fonts_are_embedded_subset_cjk_fonts(built):
+    _, out = built
+    listing = subprocess.run(["pdffonts", str(_artifact(out, "pdf"))], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    assert listing
+    for row in listing:
+        assert re.search(r"\byes\s+yes\s+yes\b", row), f"font not embedded+subset: {row}"
+        assert "DejaVu" not in row, row
+
+
+def _language(project: Path) -> str:
+    match = re.search(r'^language\s*=\s*"([^"]+)"', (project / "book.toml").read_text("utf-8"),
+                      re.MULTILINE)
+    assert match
+    return match[1]
