@@ -84,7 +84,7 @@ def build_book(
 
     stage("config")
     config = load_config(project)
-    formats = tuple(formats or config.output.formats)
+    formats = tuple(dict.fromkeys(formats or config.output.formats))  # each once, in order
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ProjectError([Problem(f"unknown format {', '.join(unknown)}; known: "
@@ -145,7 +145,21 @@ def _temporary_beside(final: Path) -> Path:
     """A fresh temporary file in the output folder, so the final rename stays atomic."""
     handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
     os.close(handle)
+    # mkstemp makes the file private (0600) and os.replace keeps that: give outputs the mode
+    # any other new file would get, so colleagues and web servers can read them.
+    os.chmod(name, 0o666 & ~_umask())
     return Path(name)
+
+
+def _umask() -> int:
+    """The process umask, read without os.umask (which would change it, racing other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 def _artifact(name: str, path: Path, relative: str) -> Artifact:

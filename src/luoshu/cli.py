@@ -120,7 +120,7 @@ def build(project: Path, out: Path | None, formats, verbose: bool, debug: bool) 
                    "output folder", err=True)
         sys.exit(1)
     for warning in result.warnings:
-        LOG.warning("%s", str(warning).replace("warning: ", "", 1))
+        click.echo(str(warning), err=True)  # "file:line: warning: …", like the errors
     destination = (out or project / "dist")
     for artifact in result.artifacts:
         LOG.info("luoshu: wrote %s (%s KB)", destination / artifact.path,

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as _dt
 import difflib
 import re
-import tomllib
 import types
 import typing
 import uuid
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from .errors import Problem, ProjectError
 from .model import BookMeta, Config, EpubOptions, OutputOptions, PrintOptions
+from .resources import read_toml, toml_key_line
 
 BOOK_TOML = "book.toml"
 FORMATS = ("epub", "pdf")
@@ -58,6 +58,7 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
 }
 TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions}
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _BASENAME = re.compile(r"^[A-Za-z0-9_\-.\u3400-\u9fff]+$")
 
 
@@ -68,13 +69,11 @@ def load_config(project: Path) -> Config:
         raise ProjectError([Problem(
             f"no {BOOK_TOML} here: is {project} a book project? Create {BOOK_TOML} with a "
             "[book] table giving title and language", BOOK_TOML, code="config-missing")])
-    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line, column = _toml_error_position(error)
-        raise ProjectError([Problem(f"not valid TOML: {_toml_error_message(error)}", BOOK_TOML,
-                                    line, column, code="config-syntax")]) from None
+    problems: list[Problem] = []
+    loaded = read_toml(path, BOOK_TOML, problems, code="config-syntax")
+    if loaded is None:
+        raise ProjectError(problems)
+    data, text = loaded
     return parse_config(data, text)
 
 
@@ -88,14 +87,14 @@ def parse_config(data: dict, text: str = "") -> Config:
         raw = data.get(table, {})
         if not isinstance(raw, dict):
             problems.append(Problem(f"{table} must be a table ([{table}])", BOOK_TOML,
-                                    _key_line(text, None, table), code="config-type"))
+                                    toml_key_line(text, None, table), code="config-type"))
             raw = {}
         values[table] = _check_table(table, cls, raw, text, problems)
     book = values["book"]
     for required in ("title", "language"):
         if not book.get(required):
             problems.append(Problem(f"[book] needs {required}: {OPTION_DOCS['book'][required]}",
-                                    BOOK_TOML, _key_line(text, None, "book"),
+                                    BOOK_TOML, toml_key_line(text, None, "book"),
                                     code="config-required"))
     _check_values(values, text, problems)
     if problems:
@@ -124,7 +123,7 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
         if converted is _INVALID:
             problems.append(Problem(
                 f"[{table}] {key} must be {_describe(hints[key])}, not {value!r}: "
-                f"{OPTION_DOCS[table][key]}", BOOK_TOML, _key_line(text, table, key),
+                f"{OPTION_DOCS[table][key]}", BOOK_TOML, toml_key_line(text, table, key),
                 code="config-type"))
             continue
         accepted[key] = converted
@@ -176,26 +175,45 @@ def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -
     if language and not _LANGUAGE.match(language):
         problems.append(Problem(f"[book] language {language!r} is not a BCP 47 tag; use e.g. "
                                 "zh-Hans (Simplified) or zh-Hant (Traditional)", BOOK_TOML,
-                                _key_line(text, "book", "language"), code="config-language"))
+                                toml_key_line(text, "book", "language"), code="config-language"))
     identifier = book.get("identifier")
-    if identifier and identifier.lower().startswith("urn:isbn:") and not _isbn_ok(identifier[9:]):
-        problems.append(Problem(f"[book] identifier {identifier!r} is not a valid ISBN (check "
-                                "digit or length)", BOOK_TOML, _key_line(text, "book", "identifier"),
-                                code="config-isbn"))
+    if identifier:
+        problem = _identifier_problem(identifier)
+        if problem:
+            code = "config-isbn" if "ISBN" in problem else "config-identifier"
+            problems.append(Problem(f"[book] identifier {identifier!r} {problem}", BOOK_TOML,
+                                    toml_key_line(text, "book", "identifier"), code=code))
     for name in output.get("formats", ()):
         if name not in FORMATS:
             problems.append(Problem(f"[output] formats: unknown format {name!r}; known: "
                                     f"{', '.join(FORMATS)}", BOOK_TOML,
-                                    _key_line(text, "output", "formats"), code="config-format"))
+                                    toml_key_line(text, "output", "formats"), code="config-format"))
     basename = output.get("basename")
     if basename is not None and not _BASENAME.match(basename):
         problems.append(Problem(f"[output] basename {basename!r} must be a plain file name "
                                 "(letters, digits, - _ .)", BOOK_TOML,
-                                _key_line(text, "output", "basename"), code="config-basename"))
+                                toml_key_line(text, "output", "basename"), code="config-basename"))
     for key, value in print_.items():
         if value <= 0:
             problems.append(Problem(f"[print] {key} must be positive", BOOK_TOML,
-                                    _key_line(text, "print", key), code="config-range"))
+                                    toml_key_line(text, "print", key), code="config-range"))
+
+
+def _identifier_problem(identifier: str) -> str | None:
+    """What is wrong with a book identifier, or None. It must be a URI: urn:isbn:…, urn:uuid:…,
+    or another scheme (urn:issn:…, doi:…) that catalogues understand."""
+    lowered = identifier.lower()
+    if lowered.startswith("urn:isbn:"):
+        return None if _isbn_ok(identifier[9:]) else "is not a valid ISBN (check digit or length)"
+    if lowered.startswith("urn:uuid:"):
+        try:
+            uuid.UUID(identifier[9:])
+        except ValueError:
+            return "is not a valid UUID"
+        return None
+    if not _URI.match(identifier):
+        return "is not a URI: write urn:isbn:978…, urn:uuid:…, or leave it out to derive one"
+    return None
 
 
 def _isbn_ok(isbn: str) -> bool:
@@ -213,31 +231,5 @@ def _unknown(key: str, valid, text: str, table: str | None, kind: str) -> Proble
     close = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(sorted(valid))}"
     where = f" in [{table}]" if table else ""
-    return Problem(f"unknown {kind} {key!r}{where}{hint}", BOOK_TOML, _key_line(text, table, key),
+    return Problem(f"unknown {kind} {key!r}{where}{hint}", BOOK_TOML, toml_key_line(text, table, key),
                    code="config-unknown-key")
-
-
-def _key_line(text: str, table: str | None, key: str) -> int | None:
-    """The line where *key* is set inside [*table*] (or where [*key*] starts, for a table)."""
-    lines = text.split("\n")
-    in_table = table is None
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[+\s*([^\]]+?)\s*\]+", stripped)
-        if header:
-            if table is None and header.group(1) == key:
-                return number
-            in_table = table is not None and header.group(1) == table
-            continue
-        if in_table and re.match(rf'^["\']?{re.escape(key)}["\']?\s*=', stripped):
-            return number
-    return None
-
-
-def _toml_error_position(error: tomllib.TOMLDecodeError) -> tuple[int | None, int | None]:
-    match = re.search(r"line (\d+), column (\d+)", str(error))
-    return (int(match[1]), int(match[2])) if match else (None, None)
-
-
-def _toml_error_message(error: tomllib.TOMLDecodeError) -> str:
-    return re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error)) or "syntax error"

@@ -48,23 +48,3 @@ def raise_if_errors(problems: list[Problem]) -> None:
     """Raise a ProjectError when any of *problems* is an error (warnings pass)."""
     if any(p.severity == "error" for p in problems):
         raise ProjectError(problems)
-
-
-def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
-    """The 1-based line of the first occurrence of *needle* in *text*, searching from start_line.
-
-    TOML parsers do not report positions of values, so problems about a value are located by
-    finding the value's text in the source; good enough for the one-line messages we print.
-    """
-    if not needle:
-        return None
-    offset = 0
-    if start_line > 1:
-        parts = text.split("\n", start_line - 1)
-        offset = len(text) - len(parts[-1]) if len(parts) == start_line else 0
-    index = text.find(needle, offset)
-    if index < 0:
-        index = text.find(needle)
-        if index < 0:
-            return None
-    return text.count("\n", 0, index) + 1

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
 
-from .errors import Problem, ProjectError, line_of
+from .errors import Problem, ProjectError
 from .model import Book, FontFace, FontRole, FontSet, script_of
+from .resources import read_toml, toml_key_line
 
 ROLE_NAMES = ("body", "heading", "caption", "code")
 ROLE_KEYS = {"family", "files", "fallback", "generic"}
@@ -40,13 +41,16 @@ def load_fonts(project: Path, language: str) -> FontSet:
     defaults = tomllib.loads(
         resources.files("luoshu").joinpath("fonts", "fonts.toml").read_text(encoding="utf-8")
     )
-    declared, problems = _read_project_fonts(project)
+    problems: list[Problem] = []
+    declared, text = _read_project_fonts(project, problems)
     script = script_of(language)
     roles: dict[str, FontRole] = {}
     for name in ROLE_NAMES:
         spec = {**defaults[name], **declared.get(name, {})}
-        where_line = line_of(_project_toml_text(project), f"[{name}]") if name in declared else None
-        where = (FONTS_TOML, where_line) if name in declared else ("luoshu default fonts.toml", None)
+        if name in declared:
+            where = (FONTS_TOML, toml_key_line(text, None, name))
+        else:
+            where = ("luoshu default fonts.toml", None)
         role = _resolve_role(project, name, spec, script, where, problems)
         if role is not None:
             roles[name] = role
@@ -55,32 +59,29 @@ def load_fonts(project: Path, language: str) -> FontSet:
     return FontSet(**roles)
 
 
-def _read_project_fonts(project: Path) -> tuple[dict, list[Problem]]:
+def _read_project_fonts(project: Path, problems: list[Problem]) -> tuple[dict, str]:
+    """The roles a project's fonts/fonts.toml declares (valid tables only), and its text."""
     path = project / FONTS_TOML
     if not path.is_file():
-        return {}, []
-    problems: list[Problem] = []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        return {}, [Problem(f"invalid TOML: {error}", FONTS_TOML, getattr(error, "lineno", None),
-                            code="fonts-toml")]
-    text = path.read_text(encoding="utf-8")
+        return {}, ""
+    loaded = read_toml(path, FONTS_TOML, problems, code="fonts-toml")
+    if loaded is None:
+        return {}, ""
+    data, text = loaded
+    roles = {}
     for role, spec in data.items():
         if role not in ROLE_NAMES or not isinstance(spec, dict):
-            problems.append(Problem(f"unknown font role [{role}]; roles are {', '.join(ROLE_NAMES)}",
-                                    FONTS_TOML, line_of(text, role), code="fonts-unknown-role"))
+            problems.append(Problem(
+                f"[{role}] is not a font role: fonts.toml holds tables named "
+                f"{', '.join(ROLE_NAMES)}", FONTS_TOML, toml_key_line(text, None, role),
+                code="fonts-unknown-role"))
             continue
-        for key in spec.keys() - ROLE_KEYS:
+        for key in sorted(spec.keys() - ROLE_KEYS):
             problems.append(Problem(f"unknown key {key!r} in [{role}]; keys are "
                                     f"{', '.join(sorted(ROLE_KEYS))}", FONTS_TOML,
-                                    line_of(text, key), code="fonts-unknown-key"))
-    return data, problems
-
-
-def _project_toml_text(project: Path) -> str:
-    path = project / FONTS_TOML
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+                                    toml_key_line(text, role, key), code="fonts-unknown-key"))
+        roles[role] = spec
+    return roles, text
 
 
 def _by_script(value, script: str):
@@ -93,6 +94,8 @@ def _by_script(value, script: str):
 def _resolve_role(project, name, spec, script, where, problems) -> FontRole | None:
     family = _by_script(spec.get("family"), script)
     fallback = _by_script(spec.get("fallback", []), script) or []
+    if isinstance(fallback, str):  # one name given without a list
+        fallback = [fallback]
     generic = spec.get("generic", "serif")
     path, line = where
     if not isinstance(family, str) or not family:
@@ -270,9 +273,11 @@ def check_coverage(book: Book, captions_path: str = "manuscript/captions.toml") 
         report(photo.caption + (photo.credit or ""), "caption",
                where.path if where else captions_path, where.line if where else None)
     meta = book.meta
-    for value, role in ((meta.title, "heading"), (meta.subtitle or "", "heading"),
-                        (" ".join(meta.authors), "body"), (meta.publisher or "", "body")):
-        report(value, role, "book.toml", None)
+    toml = (book.project / "book.toml").read_text(encoding="utf-8-sig")
+    for key, value, role in (("title", meta.title, "heading"), ("subtitle", meta.subtitle, "heading"),
+                             ("authors", " ".join(meta.authors), "body"),
+                             ("publisher", meta.publisher, "body")):
+        report(value or "", role, "book.toml", toml_key_line(toml, "book", key))
     return _first_per_character(problems)
 
 

@@ -3,8 +3,8 @@
 Python-Markdown does the parsing (footnotes, tables, attribute lists, fenced code); this module
 then reworks the result as a tree, because every output needs the same guarantees:
 
-- a line break inside a paragraph next to a Chinese character is dropped, not turned into a
-  space (Chinese has no inter-word spaces; Pandoc's ``east_asian_line_breaks`` does the same);
+- a line break inside a paragraph between two Chinese characters is dropped, not turned into
+  a space (Chinese has no inter-word spaces);
 - a paragraph holding just an image becomes a ``<figure>`` with the image's title as caption;
 - every ``id`` (and every in-document ``href``) is prefixed with the section's anchor, so the
   print PDF, which joins all sections in one document, has no duplicate ids;
@@ -22,13 +22,16 @@ from lxml import etree, html
 from .errors import Problem
 from .model import Heading, Photo, SourceRef
 
-# East Asian characters next to which a source line break disappears: CJK ideographs (with
-# extensions and compatibility forms), CJK punctuation, kana, Bopomofo, full-width forms.
+# East Asian wide characters: CJK ideographs (with extensions and compatibility forms), CJK
+# punctuation, kana, Bopomofo, full-width forms. A source line break *between two* of them is
+# removed, as CSS Text 3's segment-break transformation and Pandoc's east_asian_line_breaks do;
+# next to Latin text it stays a space, as the writer presumably meant.
 _CJK = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3200-\u9fff"
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
 )
-_BREAK_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{_CJK}])")
+_BREAK_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_URL_NOISE = re.compile(r"[\x00-\x20]+")  # browsers ignore these inside URLs: "java\tscript:"
 
 _DANGEROUS_ELEMENTS = {
     "script", "iframe", "object", "embed", "base", "meta", "link", "form", "frame",
@@ -87,9 +90,11 @@ def convert_section(
         first_h1 = etree.Element("h1")
         first_h1.text = title
         root.insert(0, first_h1)
-    headings = _number_headings(root, first_h1)
-    _prefix_ids(root, anchor)
-    headings = tuple(Heading(h.level, h.text, f"{anchor}--{h.anchor}") for h in headings)
+    _assign_ids(root, first_h1, anchor)
+    headings = tuple(
+        Heading(int(h.tag[1]), _text_of(h), h.get("id"))
+        for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6")
+    )
 
     body = "".join(_serialize(child) for child in root)
     if root.text and root.text.strip():
@@ -125,27 +130,45 @@ def _sanitize(root: etree._Element) -> None:
             element.drop_tree()
             continue
         for name in list(element.attrib):
-            value = element.attrib[name].strip().lower()
-            if name.lower().startswith("on") or (
-                name.lower() in ("href", "src", "xlink:href", "action", "formaction")
-                and value.startswith(("javascript:", "vbscript:"))
+            value = _URL_NOISE.sub("", element.attrib[name]).lower()
+            if (
+                name.lower().startswith("on")
+                or ":" in name  # epub:type and friends: unbound prefixes break the XML
+                or (name.lower() in ("href", "src", "action", "formaction", "poster", "data")
+                    and value.startswith(("javascript:", "vbscript:")))
             ):
                 del element.attrib[name]
 
 
 def _join_cjk_line_breaks(root: etree._Element) -> None:
-    """Drop source line breaks next to CJK characters, outside code."""
+    """Drop source line breaks between CJK characters, outside code.
+
+    The two characters may sit in different text nodes (``*强调*\n之后``), so the pass runs on
+    the paragraph's text joined in document order and maps deletions back to the nodes. Code
+    takes part as opaque filler, so a break is never removed next to or inside it.
+    """
+    segments: list[tuple[etree._Element, str, bool]] = []  # (node, "text"/"tail", in code)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         in_code = element.tag in _NO_TEXT_ELEMENTS or any(
-            a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors()
-        )
-        if element.text and not in_code:
-            element.text = _BREAK_NEXT_TO_CJK.sub("", element.text)
-        parent_in_code = any(a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors())
-        if element.tail and not parent_in_code:
-            element.tail = _BREAK_NEXT_TO_CJK.sub("", element.tail)
+            a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors())
+        segments.append((element, "text", in_code))
+        tail_in_code = any(a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors())
+        segments.append((element, "tail", tail_in_code))
+    strings = [getattr(node, attr) or "" for node, attr, _ in segments]
+    joined = "".join("\0" * len(text) if code else text
+                     for text, (_, _, code) in zip(strings, segments))
+    deleted = {i for match in _BREAK_BETWEEN_CJK.finditer(joined)
+               for i in range(match.start(), match.end())}
+    if not deleted:
+        return
+    offset = 0
+    for text, (node, attr, _) in zip(strings, segments):
+        kept = "".join(c for i, c in enumerate(text, start=offset) if i not in deleted)
+        if kept != text:
+            setattr(node, attr, kept)
+        offset += len(text)
 
 
 def _collect_images(root, text, section_id, source, first_line, problems) -> list[Photo]:
@@ -172,35 +195,43 @@ def _collect_images(root, text, section_id, source, first_line, problems) -> lis
     return photos
 
 
-def _number_headings(root, first_h1) -> list[Heading]:
-    """Give headings stable ids ("title", "h-2", …) and list them for tables of contents."""
-    headings: list[Heading] = []
+def _assign_ids(root, first_h1, anchor: str) -> None:
+    """Give headings stable ids ("title", "h-2", …), then make every id unique in the book.
+
+    Ids are prefixed with the section's anchor (the print PDF joins all sections in one
+    document), made valid XML names, and de-duplicated — an author's ``{#title}`` must not
+    collide with a generated id. In-document links follow their targets.
+    """
     count = 0
     for element in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         count += 1
-        if element is first_h1:
+        if element is first_h1 and not element.get("id"):
             element.set("id", "title")
         elif not element.get("id"):
             element.set("id", f"h-{count}")
-        headings.append(Heading(int(element.tag[1]), _text_of(element), element.get("id")))
-    return headings
-
-
-def _prefix_ids(root, anchor: str) -> None:
-    """Make ids unique across the book and keep in-document links pointing at them."""
+    renamed: dict[str, str] = {}
+    taken: set[str] = set()
     for element in root.iter():
-        if not isinstance(element.tag, str):
+        if not isinstance(element.tag, str) or not element.get("id"):
             continue
-        if element.get("id"):
-            element.set("id", f"{anchor}--{_xml_name(element.get('id'))}")
-        href = element.get("href")
+        original = element.get("id")
+        unique = base = f"{anchor}--{_xml_name(original)}"
+        number = 1
+        while unique in taken:
+            number += 1
+            unique = f"{base}-{number}"
+        taken.add(unique)
+        renamed.setdefault(original, unique)
+        element.set("id", unique)
+    for element in root.iter():
+        href = element.get("href") if isinstance(element.tag, str) else None
         if href and href.startswith("#") and len(href) > 1:
-            element.set("href", f"#{anchor}--{_xml_name(href[1:])}")
+            element.set("href", "#" + renamed.get(href[1:], f"{anchor}--{_xml_name(href[1:])}"))
 
 
 def _xml_name(value: str) -> str:
-    """An id made safe as an XML name part (no spaces or colons)."""
-    return re.sub(r"[\s:]+", "-", value)
+    """An id made safe as part of an XML name: letters (Han included), digits, '-', '_', '.'."""
+    return re.sub(r"[^\w\-.]+", "-", value).strip("-") or "id"
 
 
 # --- small helpers -------------------------------------------------------------------------

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from .errors import Problem, ProjectError, line_of
+from .errors import Problem, ProjectError
 from .markup import convert_section, figure_html, section_anchor
 from .model import Config, Photo, Section, SourceRef
-from .resources import ProjectFiles, RefusedResource
+from .resources import ProjectFiles, RefusedResource, read_text, read_toml, toml_key_line
 
 MANUSCRIPT = "manuscript"
 CAPTIONS = "manuscript/captions.toml"
 PHOTO_KEYS = ("file", "caption", "credit", "alt", "section")
 FRONT_MATTER_KEYS = ("title",)
 IMAGE_FORMATS = {"JPEG", "PNG"}
+_PHOTO_HEADER = re.compile(r"^\s*\[\[\s*photo\s*\]\]\s*(#.*)?$")
 _SECTION_ID = re.compile(r"^[\w\-.]+$")  # \w includes Han characters
 
 
@@ -70,36 +70,22 @@ def _section_files(project: Path, config: Config, problems: list[Problem]) -> li
     if not order:
         return found
     by_id = {p.stem: p for p in found}
-    for section_id in order:
+    line = toml_key_line((project / "book.toml").read_text(encoding="utf-8-sig"), "book", "sections")
+    for index, section_id in enumerate(order):
         if section_id not in by_id:
             problems.append(Problem(f"[book] sections names {section_id!r}, but there is no "
-                                    f"manuscript/{section_id}.md", "book.toml",
+                                    f"manuscript/{section_id}.md", "book.toml", line,
                                     code="sections-unknown"))
+        elif section_id in order[:index]:
+            problems.append(Problem(f"[book] sections lists {section_id!r} twice", "book.toml",
+                                    line, code="sections-duplicate"))
     for path in found:
         if path.stem not in order:
             problems.append(Problem(f"manuscript/{path.name} is not listed in [book] sections and "
-                                    "is left out of the book", "book.toml", code="sections-unlisted",
+                                    "is left out of the book", "book.toml", line,
+                                    code="sections-unlisted",
                                     severity="warning"))
-    return [by_id[i] for i in order if i in by_id]
-
-
-def read_text(path: Path, relative: str, problems: list[Problem]) -> str | None:
-    """A manuscript file as text: UTF-8 (a BOM and CRLF line ends are fine), else a problem."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        hint = "save it as UTF-8"
-        try:
-            data.decode("gb18030")
-            hint = (f"it looks like GB18030/GBK: convert it with "
-                    f"`iconv -f GB18030 -t UTF-8 {relative} -o {relative}.utf8` and rename")
-        except UnicodeDecodeError:
-            pass
-        problems.append(Problem(f"not UTF-8 text: {hint}", relative, line, code="encoding"))
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return [by_id[i] for i in dict.fromkeys(order) if i in by_id]
 
 
 def _read_section(project: Path, path: Path, problems: list[Problem]) -> Section | None:
@@ -157,27 +143,20 @@ def _read_captions(project: Path, section_ids: set[str], problems: list[Problem]
     path = project / CAPTIONS
     if not path.is_file():
         return []
-    text = read_text(path, CAPTIONS, problems)
-    if text is None:
+    loaded = read_toml(path, CAPTIONS, problems, code="captions-syntax")
+    if loaded is None:
         return []
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+), column (\d+)", str(error))
-        problems.append(Problem(f"not valid TOML: {error}", CAPTIONS,
-                                int(match[1]) if match else None,
-                                int(match[2]) if match else None, code="captions-syntax"))
-        return []
+    data, text = loaded
     entries = data.pop("photo", [])
     for key in data:
         problems.append(Problem(f"unknown table {key!r}: captions.toml holds [[photo]] entries",
-                                CAPTIONS, line_of(text, key), code="captions-unknown-key"))
+                                CAPTIONS, toml_key_line(text, None, key), code="captions-unknown-key"))
     if not isinstance(entries, list):
         problems.append(Problem("photo must be written as [[photo]] tables", CAPTIONS,
                                 code="captions-type"))
         return []
     photos = []
-    headers = [i + 1 for i, line in enumerate(text.split("\n")) if line.strip() == "[[photo]]"]
+    headers = [i + 1 for i, line in enumerate(text.split("\n")) if _PHOTO_HEADER.match(line)]
     for number, entry in enumerate(entries):
         line = headers[number] if number < len(headers) else None
         photo = _photo_entry(entry, line, section_ids, problems)
@@ -219,6 +198,8 @@ def _photo_entry(entry: dict, line: int | None, section_ids, problems) -> Photo 
 def _check_photo(files: ProjectFiles, photo: Photo, problems: list[Problem]) -> None:
     """The photo must be an image file inside the project, in a format outputs can carry."""
     where = photo.source or SourceRef(CAPTIONS)
+    if photo.file.startswith("data:"):
+        return  # inline bytes: nothing to find, and writers decode them themselves
     try:
         path = files.resolve(photo.file, base=MANUSCRIPT, referrer=where.path)
     except RefusedResource as refused:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
+import tomllib
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -99,3 +101,57 @@ def decode_data_uri(uri: str) -> tuple[str, bytes]:
     if header.endswith(";base64"):
         return kind, base64.b64decode(payload)
     return kind, urllib.parse.unquote_to_bytes(payload)
+
+
+def read_text(path: Path, relative: str, problems: list[Problem]) -> str | None:
+    """A manuscript file as text: UTF-8 (a BOM and CRLF line ends are fine), else a problem."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        hint = "save it as UTF-8"
+        try:
+            data.decode("gb18030")
+            hint = (f"it looks like GB18030/GBK: convert it with "
+                    f"`iconv -f GB18030 -t UTF-8 {relative} -o {relative}.utf8` and rename")
+        except UnicodeDecodeError:
+            pass
+        problems.append(Problem(f"not UTF-8 text: {hint}", relative, line, code="encoding"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_toml(path: Path, relative: str, problems: list[Problem],
+              code: str = "toml-syntax") -> tuple[dict, str] | None:
+    """(data, text) of a project TOML file, or None with a problem (*code*) naming line and column."""
+    text = read_text(path, relative, problems)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as error:
+        # Python < 3.14 has no lineno attribute: the position is only in the message.
+        match = re.search(r"\s*\(at line (\d+), column (\d+)\)", str(error))
+        message = str(error).replace(match[0], "") if match else str(error)
+        problems.append(Problem(f"not valid TOML: {message}", relative,
+                                int(match[1]) if match else None,
+                                int(match[2]) if match else None, code=code))
+        return None
+
+
+def toml_key_line(text: str, table: str | None, key: str) -> int | None:
+    """The line where *key* is set inside [*table*] (or where [*key*] starts, for a table)."""
+    lines = text.split("\n")
+    in_table = table is None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[+\s*([^\]]+?)\s*\]+", stripped)
+        if header:
+            if table is None and header.group(1) == key:
+                return number
+            in_table = table is not None and header.group(1) == table
+            continue
+        if in_table and re.match(rf'^["\']?{re.escape(key)}["\']?\s*=', stripped):
+            return number
+    return None

@@ -1,0 +1,357 @@
+"""Reading the manuscript: section order and titles, encodings, captions.toml, photos."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from luoshu.config import load_config
+from luoshu.errors import ProjectError
+from luoshu.reader import read_manuscript
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINIMAL_HANS = FIXTURES / "minimal-hans"
+TRADITIONAL_HANT = FIXTURES / "traditional-hant"
+
+CAPTIONS = "manuscript/captions.toml"
+
+
+def read(project):
+    return read_manuscript(project, load_config(project))
+
+
+def problems_of(project) -> list:
+    with pytest.raises(ProjectError) as caught:
+        read(project)
+    return list(caught.value.problems)
+
+
+def book_toml(**book) -> str:
+    lines = ['title = "测试之书"', 'language = "zh-Hans"']
+    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in book.items()]
+    return "[book]\n" + "\n".join(lines) + "\n"
+
+
+# --- the fixture projects -------------------------------------------------------------------
+
+
+def test_minimal_fixture():
+    manuscript = read(MINIMAL_HANS)
+    assert [s.id for s in manuscript.sections] == ["01-intro", "02-data", "03-afterword"]
+    assert [s.title for s in manuscript.sections] == ["引言", "数据与代码", "后记"]
+    intro, data, _ = manuscript.sections
+    assert intro.source.path == "manuscript/01-intro.md"
+    assert [p.file for p in intro.photos] == ["photos/harbour.jpg"]
+    assert intro.photos[0].caption == "洛河上的码头，清晨"
+    assert [p.file for p in data.photos] == ["photos/bridge.png"]
+    assert data.photos[0].credit == "摄影：王五"
+    assert [p.file for p in manuscript.gallery] == ["photos/street.jpg"]
+    assert manuscript.gallery[0].section is None
+    assert manuscript.stylesheets == ("styles/house.css",)
+    assert manuscript.warnings == ()
+    for section in manuscript.sections:
+        etree.fromstring(f"<div>{section.html}</div>")
+
+
+def test_traditional_fixture():
+    (section,) = read(TRADITIONAL_HANT).sections
+    assert section.id == "01-preface" and section.title == "序言"
+    assert "「這本書是用繁體字排印的。」臺灣" in section.html
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def test_sections_in_file_name_order(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/10-end.md": "# 终\n",
+        "manuscript/02-b.md": "# 乙\n",
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/notes.txt": "不是章节\n",
+    })
+    assert [s.id for s in read(project).sections] == ["01-a", "02-b", "10-end"]
+
+
+def test_han_section_ids(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/第一章.md": "# 第一章\n"})
+    (section,) = read(project).sections
+    assert section.id == "第一章"
+    assert 'id="sec-第一章--title"' in section.html
+
+
+def test_sections_order_from_book_toml(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "book.toml": book_toml(sections=["02-b", "01-a"]),
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/02-b.md": "# 乙\n",
+        "manuscript/03-c.md": "# 丙\n",
+    })
+    manuscript = read(project)
+    assert [s.id for s in manuscript.sections] == ["02-b", "01-a"]
+    (warning,) = manuscript.warnings
+    assert warning.severity == "warning" and warning.code == "sections-unlisted"
+    assert "03-c.md" in warning.message
+
+
+def test_unknown_section_in_book_toml(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "book.toml": book_toml(sections=["01-a", "09-x"]),
+        "manuscript/01-a.md": "# 甲\n",
+    })
+    (problem,) = problems_of(project)
+    assert problem.code == "sections-unknown"
+    assert problem.path == "book.toml"
+    assert "'09-x'" in problem.message and "manuscript/09-x.md" in problem.message
+
+
+def test_section_listed_twice_is_a_problem(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "book.toml": book_toml(sections=["01-a", "01-a"]),
+        "manuscript/01-a.md": "# 甲\n",
+    })
+    assert problems_of(project)
+
+
+def test_front_matter_title(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "---\ntitle: \"前言\"\n---\n\n正文。\n",
+        "manuscript/02-b.md": "---\ntitle: 目录之外\n---\n\n# 正文标题\n",
+    })
+    first, second = read(project).sections
+    assert first.title == "前言"
+    assert first.html.startswith('<h1 id="sec-01-a--title">前言</h1>')
+    assert second.title == "目录之外"  # front matter wins over the heading
+
+
+def test_first_heading_is_the_title(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": "正文。\n\n# 第一\n\n# 第二\n"})
+    (section,) = read(project).sections
+    assert section.title == "第一"
+    assert section.text == "正文。\n\n# 第一\n\n# 第二\n"
+
+
+def test_missing_title(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": "只有正文。\n\n## 二级标题\n"})
+    (problem,) = problems_of(project)
+    assert problem.code == "section-title"
+    assert str(problem).startswith("manuscript/01-a.md:1: ")
+
+
+def test_front_matter_problems(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "---\ntitle: 甲\nauthor: 某人\n---\n# 甲\n",
+        "manuscript/02-b.md": "---\ntitle: 乙\n\n# 乙\n",
+    })
+    problems = sorted((p.path, p.line, p.code) for p in problems_of(project))
+    assert problems == [("manuscript/01-a.md", 3, "front-matter"),
+                        ("manuscript/02-b.md", 1, "front-matter")]
+
+
+def test_gb18030_file(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n\n第二段。\n".encode("gb18030")})
+    (problem,) = problems_of(project)
+    assert problem.code == "encoding"
+    assert problem.path == "manuscript/01-a.md"
+    assert "GB18030" in problem.message
+    assert "iconv -f GB18030 -t UTF-8" in problem.message
+
+
+def test_non_utf8_line_is_reported(tmp_path, make_project):
+    data = "# 甲\n\nplain\n".encode() + "第三行".encode("gb18030") + b"\n"
+    project = make_project(tmp_path, {"manuscript/01-a.md": data})
+    (problem,) = problems_of(project)
+    assert problem.line == 4
+
+
+def test_bom_and_crlf(tmp_path, make_project):
+    text = "\ufeff---\r\ntitle: 甲\r\n---\r\n\r\n第一\r\n行。\r\n"
+    project = make_project(tmp_path, {"manuscript/01-a.md": text.encode("utf-8")})
+    (section,) = read(project).sections
+    assert section.title == "甲"
+    assert "\r" not in section.text and "\ufeff" not in section.text
+    assert "<p>第一行。</p>" in section.html
+
+
+def test_every_problem_of_every_file_reported(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "没有标题\n",
+        "manuscript/02-b.md": "# 乙\n".encode("gb18030"),
+        "manuscript/03 c.md": "# 丙\n",
+        "manuscript/04-d.md": "# 丁\n\n![缺](photos/none.jpg)\n",
+    })
+    codes = sorted(p.code for p in problems_of(project))
+    assert codes == ["encoding", "resource-missing", "section-id", "section-title"]
+
+
+def test_empty_and_missing_manuscript(tmp_path, make_project):
+    (problem,) = problems_of(make_project(tmp_path / "a", {"manuscript/readme.txt": "x"}))
+    assert problem.code == "manuscript-empty"
+    (problem,) = problems_of(make_project(tmp_path / "b", {}))
+    assert problem.code == "manuscript-missing"
+
+
+# --- captions.toml --------------------------------------------------------------------------
+
+
+def test_photos_attached_at_section_end_and_gallery(tmp_path, make_project, make_image):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n\n![内](photos/in.jpg \"正文图\")\n\n结尾段落。\n",
+        "manuscript/02-b.md": "# 乙\n",
+        "manuscript/photos/in.jpg": make_image(),
+        "manuscript/photos/a.png": make_image("PNG"),
+        "manuscript/photos/b.jpg": make_image(),
+        "manuscript/photos/g.jpg": make_image(),
+        CAPTIONS: (
+            '[[photo]]\nfile = "photos/a.png"\ncaption = "第一张"\nsection = "01-a"\n\n'
+            '[[photo]]\nfile = "photos/g.jpg"\ncaption = "图库"\ncredit = "资料"\n\n'
+            '[[photo]]\nfile = "photos/b.jpg"\ncaption = "第二张"\nsection = "01-a"\n'
+            'alt = "替代文字"\n'),
+    })
+    manuscript = read(project)
+    first, second = manuscript.sections
+    assert [p.file for p in first.photos] == ["photos/in.jpg", "photos/a.png", "photos/b.jpg"]
+    assert first.images == ("photos/in.jpg", "photos/a.png", "photos/b.jpg")
+    assert second.photos == ()
+    root = etree.fromstring(f"<div>{first.html}</div>")
+    children = list(root)
+    assert [c.get("id") for c in children[-2:]] == ["sec-01-a--photo-1", "sec-01-a--photo-2"]
+    assert children[-3].tag == "p"  # after the last paragraph
+    assert children[-1].find("img").get("alt") == "替代文字"
+    (gallery,) = manuscript.gallery
+    assert (gallery.file, gallery.caption, gallery.credit, gallery.section) == (
+        "photos/g.jpg", "图库", "资料", None)
+    assert gallery.source.path == CAPTIONS and gallery.source.line == 6
+
+
+def test_caption_problems_all_reported_with_header_lines(tmp_path, make_project, make_image):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/photos/ok.jpg": make_image(),
+        "manuscript/photos/bad.jpg": b"\xff\xd8 this is not really a JPEG",
+        "manuscript/photos/anim.gif": make_image("GIF"),
+        "manuscript/photos/scan.bmp": make_image("BMP"),
+        CAPTIONS: (
+            "# 图片说明\n"                                             # 1
+            "[[photo]]\n"                                             # 2
+            'caption = "没有文件"\n'                                   # 3
+            "\n"
+            "[[photo]]\n"                                             # 5
+            "file = 3\n"
+            'caption = "文件不是字符串"\n'
+            "\n"
+            "[[photo]]\n"                                             # 9
+            'file = "photos/ok.jpg"\n'
+            'caption = "拼错键名"\n'
+            'captoin = "x"\n'
+            "\n"
+            "[[photo]]\n"                                             # 14
+            'file = "photos/ok.jpg"\n'
+            'caption = "未知章节"\n'
+            'section = "99-none"\n'
+            "\n"
+            "[[photo]]\n"                                             # 19
+            'file = "photos/missing.jpg"\n'
+            'caption = "文件不存在"\n'
+            "\n"
+            "[[photo]]\n"                                             # 23
+            'file = "photos/bad.jpg"\n'
+            'caption = "坏图"\n'
+            "\n"
+            "[[photo]]\n"                                             # 27
+            'file = "photos/anim.gif"\n'
+            'caption = "动图"\n'
+            "\n"
+            "[[photo]]\n"                                             # 31
+            'file = "photos/scan.bmp"\n'
+            'caption = "位图"\n'
+            "\n"
+            "[[photo]]\n"                                             # 35
+            'file = "photos/ok.jpg"\n'
+            'caption = "正常"\n'
+        ),
+    })
+    problems = problems_of(project)
+    assert all(p.path == CAPTIONS for p in problems)
+    assert sorted((p.line, p.code) for p in problems) == [
+        (2, "captions-required"),
+        (5, "captions-type"),
+        (9, "captions-unknown-key"),
+        (14, "captions-section"),
+        (19, "resource-missing"),
+        (23, "photo-unreadable"),
+        (27, "photo-format"),
+        (31, "photo-format"),
+    ]
+    messages = {p.line: p.message for p in problems}
+    assert "needs file" in messages[2]
+    assert "file must be a string" in messages[5]
+    assert "'captoin'" in messages[9] and "did you mean 'caption'?" in messages[9]
+    assert "'99-none'" in messages[14] and "01-a" in messages[14]
+    assert "photos/missing.jpg" in messages[19]
+    assert "JPEG or PNG" in messages[23]
+    assert "GIF" in messages[27] and "BMP" in messages[31]
+
+
+def test_captions_syntax_error(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        CAPTIONS: '[[photo]]\nfile = "photos/a.jpg"\ncaption = 未加引号\n'})
+    (problem,) = problems_of(project)
+    assert problem.code == "captions-syntax"
+    assert (problem.path, problem.line) == (CAPTIONS, 3)
+
+
+def test_captions_unknown_table(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        CAPTIONS: '[photos]\nfile = "x"\n'})
+    (problem,) = problems_of(project)
+    assert problem.code == "captions-unknown-key"
+    assert problem.line == 1
+
+
+def test_captions_in_gb18030(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        CAPTIONS: '[[photo]]\nfile = "a.jpg"\ncaption = "图片说明"\n'.encode("gb18030")})
+    (problem,) = problems_of(project)
+    assert problem.code == "encoding" and problem.path == CAPTIONS
+
+
+def test_inline_image_problems_point_at_the_markdown_line(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": ("# 甲\n\n正文。\n\n![缺](photos/none.jpg)\n\n"
+                               "![外](http://example.com/a.jpg)\n")})
+    problems = sorted((p.path, p.line, p.code) for p in problems_of(project))
+    assert problems == [("manuscript/01-a.md", 5, "resource-missing"),
+                        ("manuscript/01-a.md", 7, "resource-outside")]
+
+
+def test_photo_header_with_comment_keeps_lines(tmp_path, make_project, make_image):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/photos/ok.jpg": make_image(),
+        CAPTIONS: ('[[photo]]  # 封面\nfile = "photos/ok.jpg"\ncaption = "一"\n\n'
+                   '[[photo]]\nfile = "photos/missing.jpg"\ncaption = "二"\n')})
+    (problem,) = problems_of(project)
+    assert problem.line == 5
+
+
+def test_inline_data_uri_image_is_accepted(tmp_path, make_project, make_image):
+    uri = "data:image/png;base64," + base64.b64encode(make_image("PNG")).decode()
+    project = make_project(tmp_path, {"manuscript/01-a.md": f"# 甲\n\n![点]({uri} \"小图\")\n"})
+    (section,) = read(project).sections
+    assert section.photos[0].file == uri
+
+
+def test_unknown_section_problem_has_a_line(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "book.toml": book_toml(sections=["01-a", "09-x"]),
+        "manuscript/01-a.md": "# 甲\n",
+    })
+    (problem,) = problems_of(project)
+    assert problem.line == 4  # the sections = [...] line
