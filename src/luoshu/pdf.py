@@ -28,7 +28,7 @@ import weasyprint
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
-from . import __version__, fonts, markup, templates
+from . import __version__, cjk_layout, fonts, markup, templates
 from .errors import Problem, ProjectError
 from .model import Book, PrintOptions, script_of
 from .resources import ProjectFiles, RefusedResource, decode_data_uri, media_type
@@ -100,6 +100,7 @@ def html_fragment(xhtml: str) -> str:
     lxml's HTML method writes ``<a id="x"></a>`` and keeps void elements (``<img>``) as is.
     """
     wrapper = lxml.etree.fromstring(f"<div>{xhtml}</div>")
+    cjk_layout.protect_line_breaks(wrapper)
     parts = [_escape_text(wrapper.text or "")]
     parts += [lxml.etree.tostring(child, method="html", encoding="unicode") for child in wrapper]
     return "".join(parts)
@@ -261,6 +262,7 @@ def _collect_weasyprint_errors() -> Iterator[list[logging.LogRecord]]:
 
 def write_pdf(book: Book, destination: Path) -> None:
     """Lay out *book* and write the print PDF to *destination* (the caller renames it)."""
+    cjk_layout.install()
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with _collect_weasyprint_errors() as errors:
         document = weasyprint.HTML(
