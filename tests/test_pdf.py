@@ -27,6 +27,7 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
+import weasyprint
 from PIL import Image, ImageDraw
 
 from luoshu.errors import ProjectError
@@ -510,3 +511,25 @@ def test_hostile_stylesheet_fails_the_build_and_fetches_nothing(tmp_path: Path, 
     assert any(r.name == "luoshu.pdf" and r.levelno == logging.DEBUG
                and "text-emphasis" in r.getMessage() for r in caplog.records)
     assert logging.getLogger("weasyprint").propagate is False
+
+
+def test_emphasis_is_dots_under_the_characters_never_a_slant(tmp_path: Path):
+    book = make_book(tmp_path)
+    section = _section("03-future", "<p>站在<em>新的起点</em>上。</p>")
+    book = dataclasses.replace(book, sections=(section,), gallery=())
+    document = weasyprint.HTML(string=pdf.print_html(book),
+                               base_url=(tmp_path / "manuscript").as_uri() + "/").render()
+
+    def find_em(box):
+        if getattr(box, "element_tag", None) == "em":
+            return box
+        for child in getattr(box, "children", []):
+            if (found := find_em(child)) is not None:
+                return found
+        return None
+
+    em = next(e for page in document.pages if (e := find_em(page._page_box)) is not None)
+    assert em.style["font_style"] == "normal"
+    ((kind, _),) = em.style["background_image"]
+    assert kind == "radial-gradient"
+    assert em.style["background_repeat"][0] == ("round", "no-repeat")
