@@ -192,3 +192,9 @@ def test_install_refuses_an_unverified_weasyprint(monkeypatch):
     monkeypatch.setattr(weasyprint, "__version__", "71.0")
     with pytest.raises(RuntimeError, match="70.0"):
         cjk_layout.install()
+
+
+def test_traditional_chinese_punctuation_is_not_compressed():
+    document = _document('<p style="text-indent:0;text-align:left">中。」中</p>', 150, "zh-Hant")
+    (_, left, right, *_), = _lines(document)
+    assert right - left == pytest.approx(4 * 10 * 96 / 72, abs=0.3)

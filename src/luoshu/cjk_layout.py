@@ -10,7 +10,8 @@ versions, because it replaces internals, not public API. What it adds (W3C clreq
    advance of the shaped glyph before them; gaps between boxes move the boxes.
 2. **Punctuation compression (标点挤压).** Two adjacent full-width punctuation marks take 1.5 em:
    the mark whose blank half faces the other is set half-width with the font's OpenType
-   ``halt`` feature, per character, through a Pango attribute.
+   ``halt`` feature, per character, through a Pango attribute. Simplified Chinese only:
+   Traditional Chinese centres punctuation in the em box and keeps it full width.
 3. **Han–Latin spacing at line edges.** The quarter-em margins on ``span.latin`` (added in
    markup, see luoshu.spacing) are removed where the span starts or ends a line.
 4. **Line-break prohibition (禁则)** is done in the *text* by ``protect_line_breaks``: a WORD
@@ -35,6 +36,8 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import ffi, pango
+
+from .model import script_of
 
 VERIFIED_WEASYPRINT = "70.0"
 WORD_JOINER = "\u2060"
@@ -267,8 +270,10 @@ def set_text(self, text, justify=False):
     _original["set_text"](self, text, justify)
     if not chinese:
         return
+    # Traditional Chinese centres its punctuation in the em box and does not compress it.
+    compress = script_of(self.style["lang"] or "") == "Hans"
     attributes = [(i, pango.pango_attr_font_features_new(b"halt 1"))
-                  for i in compressed_indexes(self.text)]
+                  for i in (compressed_indexes(self.text) if compress else ())]
     if attributes:
         attr_list = pango.pango_layout_get_attributes(self.layout)
         if attr_list == ffi.NULL:
