@@ -81,27 +81,12 @@ def build_book(
     stage = progress or (lambda name: None)
     project = project.resolve()
     out = (out or project / "dist").resolve()
-
-    stage("config")
-    config = load_config(project)
-    formats = tuple(dict.fromkeys(formats or config.output.formats))  # each once, in order
+    book, warnings = load_book(project, stage)
+    formats = tuple(dict.fromkeys(formats or book.config.output.formats))  # each once, in order
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ProjectError([Problem(f"unknown format {', '.join(unknown)}; known: "
                                     f"{', '.join(FORMATS)}", code="format")])
-
-    stage("fonts")
-    fonts = load_fonts(project, config.book.language)
-
-    stage("read")
-    manuscript = read_manuscript(project, config)
-    book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
-                manuscript.stylesheets)
-
-    stage("check")
-    problems = check_coverage(book)
-    if problems:
-        raise ProjectError(problems)
 
     modified = modification_time(book)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,7 +95,7 @@ def build_book(
         for name in formats:
             stage(name)
             suffix, render = RENDERERS[name]
-            final = out / f"{config.output.basename}{suffix}"
+            final = out / f"{book.config.output.basename}{suffix}"
             temporary = _temporary_beside(final)
             staged.append((name, temporary, final))
             render(book, temporary, modified)
@@ -123,7 +108,29 @@ def build_book(
     finally:
         for _, temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-    return BuildResult(tuple(artifacts), manuscript.warnings)
+    return BuildResult(tuple(artifacts), warnings)
+
+
+def load_book(
+    project: Path, progress: Callable[[str], None] | None = None
+) -> tuple[Book, tuple[Problem, ...]]:
+    """The stages every command shares: config → fonts → read → check. Returns the Book ready
+    to render and the warnings found; raises ProjectError when there is any error."""
+    stage = progress or (lambda name: None)
+    project = project.resolve()
+    stage("config")
+    config = load_config(project)
+    stage("fonts")
+    fonts = load_fonts(project, config.book.language)
+    stage("read")
+    manuscript = read_manuscript(project, config)
+    book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
+                manuscript.stylesheets)
+    stage("check")
+    problems = check_coverage(book)
+    if problems:
+        raise ProjectError(problems)
+    return book, manuscript.warnings
 
 
 def modification_time(book: Book) -> _dt.datetime:
