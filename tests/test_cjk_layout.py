@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 import weasyprint
-from weasyprint.formatting_structure import boxes
 
 from luoshu import cjk_layout
 from luoshu.cjk_layout import WORD_JOINER as WJ
+from pagetree import line_boxes
 
 TOLERANCE = 0.5  # CSS px (0.375 pt): stricter than the 0.5 pt "flush with both edges" asks
 
@@ -46,25 +46,8 @@ def _document(body: str, width_mm: float = 70, lang: str = "zh-Hans") -> weasypr
 
 def _lines(document):
     """(text, left, right, content_left, content_right, is_last_in_block) per line box."""
-    result = []
-
-    def visit(box):
-        line_boxes = [c for c in getattr(box, "children", []) if isinstance(c, boxes.LineBox)]
-        for index, line in enumerate(line_boxes):
-            leaves = [b for b in cjk_layout._text_boxes(line) if b is not None]
-            flow = [c for c in line.children if c.is_in_normal_flow()]
-            right = max(c.position_x + c.margin_width() for c in flow)
-            left = min(c.position_x for c in flow)
-            text = "".join(leaf.text for leaf in leaves).replace(WJ, "")
-            result.append((text, left, right, box.content_box_x(),
-                           box.content_box_x() + box.width, index == len(line_boxes) - 1))
-        for child in getattr(box, "children", []):
-            if not isinstance(child, boxes.LineBox):
-                visit(child)
-
-    for page in document.pages:
-        visit(page._page_box)
-    return result
+    return [(line.text, line.left, line.right, line.content_left, line.content_right, line.last)
+            for line in line_boxes(document)]
 
 
 @pytest.mark.parametrize("width_mm", [52, 70, 93, 120])

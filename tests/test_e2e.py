@@ -15,10 +15,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import weasyprint
 from lxml import etree
+from pagetree import line_boxes
 from pypdf import PdfReader
 
-from luoshu.build import build_book
+from luoshu import cjk_layout, pdf
+from luoshu.build import build_book, load_book
+from luoshu.resources import ProjectFiles
 from luoshu.validate import run_epubcheck
 
 pytestmark = pytest.mark.e2e
@@ -125,3 +129,49 @@ def _language(project: Path) -> str:
                       re.MULTILINE)
     assert match
     return match[1]
+
+
+# --- Chinese typesetting, measured on the laid-out books -------------------------------------
+
+FLUSH = 0.5 * 96 / 72  # 0.5 pt in CSS px, the unit of WeasyPrint's boxes
+
+
+@pytest.fixture(scope="session", params=sorted(PROJECTS))
+def laid_out(request):
+    """Every line box of one project's print layout (WeasyPrint's page tree)."""
+    book, _ = load_book(PROJECTS[request.param])
+    cjk_layout.install()
+    fetcher = pdf.ProjectFetcher(ProjectFiles.of(book.project))
+    document = weasyprint.HTML(string=pdf.print_html(book), base_url=fetcher.document_url,
+                               url_fetcher=fetcher).render()
+    return line_boxes(document)
+
+
+def test_justified_lines_are_flush_with_both_edges(laid_out):
+    justified = [line for line in laid_out if line.justified and not line.last and line.text]
+    assert justified
+    ragged = [(line.text, round(line.content_right - line.right, 2)) for line in justified
+              if abs(line.content_right - line.right) > FLUSH]
+    assert not ragged
+
+
+def test_no_line_starts_or_ends_with_forbidden_punctuation(laid_out):
+    for line in laid_out:
+        text = line.text.strip()
+        assert text[:1] not in cjk_layout.NOT_AT_LINE_START, text
+        assert text[-1:] not in cjk_layout.NOT_AT_LINE_END, text
+
+
+def test_pdftotext_lines_obey_the_line_break_rules(built):
+    """The same rules, read back from the written PDF by poppler (independent of WeasyPrint)."""
+    _, out = built
+    bbox = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8",
+                           str(_artifact(out, "pdf")), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    root = etree.fromstring(bbox.encode("utf-8"), etree.XMLParser(recover=True))
+    lines = ["".join(w.text or "" for w in line.iter("{*}word"))
+             for line in root.iter("{*}line")]
+    assert len(lines) > 10
+    for text in lines:
+        assert text[:1] not in cjk_layout.NOT_AT_LINE_START, text
+        assert text[-1:] not in cjk_layout.NOT_AT_LINE_END, text

@@ -533,3 +533,4 @@ def test_emphasis_is_dots_under_the_characters_never_a_slant(tmp_path: Path):
     ((kind, _),) = em.style["background_image"]
     assert kind == "radial-gradient"
     assert em.style["background_repeat"][0] == ("round", "no-repeat")
+    assert document.write_pdf().startswith(b"%PDF")  # the dots draw (currentColor would crash)

@@ -1,0 +1,53 @@
+"""Reading WeasyPrint's laid-out page tree in tests: every line box with its edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weasyprint.formatting_structure import boxes
+
+from luoshu import cjk_layout
+
+
+@dataclass(frozen=True)
+class Line:
+    """One laid-out line: its text (word joiners removed) and horizontal extent, in CSS px."""
+
+    text: str
+    left: float
+    right: float
+    content_left: float  # the edges of the block's content box: where a justified line ends
+    content_right: float
+    last: bool  # the last line of its block (not justified)
+    justified: bool  # the block asks for text-align: justify
+
+
+def line_boxes(document) -> list[Line]:
+    """Every line box of a rendered WeasyPrint document, in order."""
+    result: list[Line] = []
+
+    def visit(box):
+        children = getattr(box, "children", [])
+        lines = [c for c in children if isinstance(c, boxes.LineBox)]
+        for index, line in enumerate(lines):
+            leaves = [b for b in cjk_layout._text_boxes(line) if b is not None]
+            flow = [c for c in line.children if c.is_in_normal_flow()]
+            if not flow:
+                continue
+            text = "".join(leaf.text for leaf in leaves).replace(cjk_layout.WORD_JOINER, "")
+            result.append(Line(
+                text,
+                min(c.position_x for c in flow),
+                max(c.position_x + c.margin_width() for c in flow),
+                box.content_box_x(),
+                box.content_box_x() + box.width,
+                index == len(lines) - 1,
+                box.style["text_align_all"] == "justify",
+            ))
+        for child in children:
+            if not isinstance(child, boxes.LineBox):
+                visit(child)
+
+    for page in document.pages:
+        visit(page._page_box)
+    return result
