@@ -8,7 +8,7 @@ Layout inside the container (``EPUB/`` is ebooklib's package folder)::
 
 Our XHTML comes from Jinja2 templates (``templates/epub/``); ebooklib writes the OPF, the NCX
 and a first zip. Where ebooklib would get in the way of a valid, reproducible book, we step
-around it (see ``_Prerendered`` and ``_write_reproducible_zip``).
+around it (see ``_Prerendered`` and ``luoshu.zipfiles``).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ import datetime
 import io
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from . import __version__, fonts, markup
+from . import __version__, fonts, markup, zipfiles
 from .errors import Problem, ProjectError, raise_if_errors
 from .model import Book, BookMeta, Photo, Section, SourceRef
 from .resources import ProjectFiles, decode_data_uri, media_type
@@ -52,7 +51,6 @@ LABELS = {
 }
 
 # Zip entries cannot be dated before 1980 (SOURCE_DATE_EPOCH=0 is common in reproducible builds).
-ZIP_EPOCH = datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def write_epub(book: Book, destination: Path, modified: datetime.datetime) -> None:
@@ -74,7 +72,9 @@ def write_epub(book: Book, destination: Path, modified: datetime.datetime) -> No
         "epub2_guide": False,
         "play_order": {"enabled": True, "start_from": 1},  # NCX navPoints in reading order
     })
-    _write_reproducible_zip(archive.getvalue(), destination, modified)
+    # ebooklib dates entries "now"; OCF wants mimetype first and stored uncompressed.
+    zipfiles.rewrite_reproducibly(archive.getvalue(), destination, modified,
+                                  first=("mimetype",), stored=("mimetype",))
 
 
 # --- the files of the package --------------------------------------------------------------
@@ -384,27 +384,6 @@ def _ncx_entry(entry: _TocEntry, items: dict[str, _Prerendered]) -> object:
         return item
     return (item, [ebooklib_epub.Link(child.href, child.title, child.uid)
                    for child in entry.children])
-
-
-# --- the zip -------------------------------------------------------------------------------
-
-
-def _write_reproducible_zip(archive: bytes, destination: Path, modified: datetime.datetime) -> None:
-    """Copy ebooklib's zip to *destination* with fixed timestamps and file modes.
-
-    ebooklib dates every entry with the current time (ZipFile.writestr with a plain name), so
-    two builds would differ. OCF also requires ``mimetype`` first and stored uncompressed.
-    """
-    date_time = max(modified, ZIP_EPOCH).timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(archive)) as source, \
-            zipfile.ZipFile(destination, "w") as target:
-        names = sorted(source.namelist(), key=lambda name: name != "mimetype")  # stable sort
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time)
-            info.create_system = 3  # Unix, wherever the build runs
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name), compresslevel=9)
 
 
 def _as_utc(moment: datetime.datetime) -> datetime.datetime:
