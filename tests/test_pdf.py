@@ -4,9 +4,6 @@ One small book (three Chinese sections, a captioned photo, a gallery photo, a pr
 stylesheet that @imports another, a caption font in the project's fonts/) is written once per
 module; the tests read that PDF. The sandbox is tested twice: the fetcher directly, and one
 render of a hostile stylesheet.
-
-luoshu.markup and luoshu.fonts are being written alongside this module: when they cannot be
-imported yet, minimal stand-ins of figure_html and font_css are installed for these tests.
 """
 
 from __future__ import annotations
@@ -19,8 +16,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
-import types
 import urllib.parse
 from pathlib import Path
 
@@ -38,45 +33,8 @@ from luoshu.resources import ProjectFiles, RefusedResource
 MM = 72 / 25.4  # PDF points per millimetre
 
 
-# --- Stand-ins for modules written in parallel ------------------------------------------------
+from luoshu import pdf
 
-
-def _stub_figure_html(photo: Photo, anchor: str) -> str:
-    credit = f'<span class="credit">{html.escape(photo.credit)}</span>' if photo.credit else ""
-    return (f'<figure class="photo" id="{anchor}"><img src="{html.escape(photo.file)}" '
-            f'alt="{html.escape(photo.alt or photo.caption)}"/>'
-            f"<figcaption>{html.escape(photo.caption)}{credit}</figcaption></figure>")
-
-
-def _stub_font_css(fonts: FontSet, embed: bool, base: str = "") -> str:
-    def families(role: FontRole) -> str:
-        return ", ".join([*(f'"{family}"' for family in role.families), role.generic])
-    faces = "".join(
-        f'@font-face {{ font-family: "{face.family}"; '
-        f'src: url("{base}fonts/{face.path.name}"); }}\n'
-        for role in fonts.roles for face in role.faces if embed and face.in_project)
-    return faces + (f"body {{ font-family: {families(fonts.body)}; }}\n"
-                    f"h1, h2, h3, h4, h5, h6 {{ font-family: {families(fonts.heading)}; }}\n"
-                    f"figcaption {{ font-family: {families(fonts.caption)}; }}\n"
-                    f"code, pre {{ font-family: {families(fonts.code)}; }}\n")
-
-
-def _install_stand_ins() -> None:
-    for name, attribute, stand_in in (("markup", "figure_html", _stub_figure_html),
-                                      ("fonts", "font_css", _stub_font_css)):
-        try:
-            module = __import__(f"luoshu.{name}", fromlist=[attribute])
-            if hasattr(module, attribute):
-                continue
-        except ImportError:
-            module = types.ModuleType(f"luoshu.{name}")
-            sys.modules[f"luoshu.{name}"] = module
-        setattr(module, attribute, stand_in)
-
-
-_install_stand_ins()
-
-from luoshu import pdf  # noqa: E402  (after the stand-ins)
 
 # --- The test book ----------------------------------------------------------------------------
 
