@@ -148,6 +148,14 @@ def test_emphasis_with_latin_and_digits():
     assert "".join(p.itertext()) == "2024 年用 Python 3.11 处理了 128 篇。"
 
 
+def test_latin_next_to_han_is_marked_for_spacing_without_changing_the_text():
+    result = convert("# 标题\n\n用Python写了3篇，见 EPUB 版。\n")
+    p = tree(result.html).find("p")
+    assert [(s.text, s.get("class")) for s in p.iter("span")] == [
+        ("Python", "latin han-before han-after"), ("3", "latin han-before han-after")]
+    assert "".join(p.itertext()) == "用Python写了3篇，见 EPUB 版。"
+
+
 # --- footnotes ------------------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ then reworks the result as a tree, because every output needs the same guarantee
 
 - a line break inside a paragraph between two Chinese characters is dropped, not turned into
   a space (Chinese has no inter-word spaces);
+- a Latin word or number touching a Han character is wrapped in ``<span class="latin">`` with
+  ``han-before``/``han-after`` classes, for the quarter-em the theme puts there (spacing.py);
 - a paragraph holding just an image becomes a ``<figure>`` with the image's title as caption;
 - every ``id`` (and every in-document ``href``) is prefixed with the section's anchor, so the
   print PDF, which joins all sections in one document, has no duplicate ids;
@@ -21,6 +23,7 @@ from lxml import etree, html
 
 from .errors import Problem
 from .model import Heading, Photo, SourceRef
+from .spacing import CODE_ELEMENTS, TextFlow, add_han_latin_spacing
 
 # East Asian wide characters: CJK ideographs (with extensions and compatibility forms), CJK
 # punctuation, kana, Bopomofo, full-width forms. A source line break *between two* of them is
@@ -37,7 +40,7 @@ _DANGEROUS_ELEMENTS = {
     "script", "iframe", "object", "embed", "base", "meta", "link", "form", "frame",
     "frameset", "applet", "noscript", "style", "template",
 }
-_NO_TEXT_ELEMENTS = {"pre", "code", "kbd", "samp"}
+_NO_TEXT_ELEMENTS = CODE_ELEMENTS
 
 _EXTENSIONS = ["footnotes", "tables", "attr_list", "fenced_code", "sane_lists", "abbr", "def_list"]
 _EXTENSION_CONFIGS = {
@@ -90,6 +93,7 @@ def convert_section(
         first_h1 = etree.Element("h1")
         first_h1.text = title
         root.insert(0, first_h1)
+    add_han_latin_spacing(root)  # after the joining: a removed break can make Han touch Latin
     _assign_ids(root, first_h1, anchor)
     headings = tuple(
         Heading(int(h.tag[1]), _text_of(h), h.get("id"))
@@ -113,6 +117,7 @@ def figure_html(photo: Photo, anchor: str) -> str:
             etree.SubElement(caption, "span", {"class": "caption"}).text = photo.caption
         if photo.credit:
             etree.SubElement(caption, "span", {"class": "credit"}).text = photo.credit
+    add_han_latin_spacing(figure)
     return _serialize(figure)
 
 
@@ -144,31 +149,15 @@ def _join_cjk_line_breaks(root: etree._Element) -> None:
     """Drop source line breaks between CJK characters, outside code.
 
     The two characters may sit in different text nodes (``*强调*\n之后``), so the pass runs on
-    the paragraph's text joined in document order and maps deletions back to the nodes. Code
-    takes part as opaque filler, so a break is never removed next to or inside it.
+    the paragraph's text joined in document order (``spacing.TextFlow``) and maps deletions
+    back to the nodes. Code takes part as opaque filler, so a break is never removed next to
+    or inside it.
     """
-    segments: list[tuple[etree._Element, str, bool]] = []  # (node, "text"/"tail", in code)
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        in_code = element.tag in _NO_TEXT_ELEMENTS or any(
-            a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors())
-        segments.append((element, "text", in_code))
-        tail_in_code = any(a.tag in _NO_TEXT_ELEMENTS for a in element.iterancestors())
-        segments.append((element, "tail", tail_in_code))
-    strings = [getattr(node, attr) or "" for node, attr, _ in segments]
-    joined = "".join("\0" * len(text) if code else text
-                     for text, (_, _, code) in zip(strings, segments))
-    deleted = {i for match in _BREAK_BETWEEN_CJK.finditer(joined)
+    flow = TextFlow(root, opaque=lambda element: element.tag in _NO_TEXT_ELEMENTS)
+    deleted = {i for match in _BREAK_BETWEEN_CJK.finditer(flow.text)
                for i in range(match.start(), match.end())}
-    if not deleted:
-        return
-    offset = 0
-    for text, (node, attr, _) in zip(strings, segments):
-        kept = "".join(c for i, c in enumerate(text, start=offset) if i not in deleted)
-        if kept != text:
-            setattr(node, attr, kept)
-        offset += len(text)
+    if deleted:
+        flow.delete(deleted)
 
 
 def _collect_images(root, text, section_id, source, first_line, problems) -> list[Photo]:
