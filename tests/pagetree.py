@@ -51,3 +51,50 @@ def line_boxes(document) -> list[Line]:
     for page in document.pages:
         visit(page._page_box)
     return result
+
+
+@dataclass(frozen=True)
+class LatinSpan:
+    """A Han–Latin spacing span as laid out: its margins, and whether it sits at a line edge."""
+
+    text: str
+    han_before: bool
+    han_after: bool
+    margin_left: float
+    margin_right: float
+    font_size: float
+    starts_line: bool
+    ends_line: bool
+
+
+def latin_spans(document) -> list[LatinSpan]:
+    """Every fragment of a ``span.latin`` box, line by line."""
+    result: list[LatinSpan] = []
+
+    def edge(line, side):
+        box = line
+        while isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            flow = [c for c in box.children if c.is_in_normal_flow()]
+            if not flow:
+                return None
+            box = flow[0 if side == "left" else -1]
+            yield box
+
+    def visit(box, line=None):
+        if isinstance(box, boxes.LineBox):
+            line = box
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        if isinstance(box, boxes.InlineBox) and "latin" in classes and line is not None:
+            leaves = [b for b in cjk_layout._text_boxes(box) if b is not None]
+            result.append(LatinSpan(
+                "".join(leaf.text for leaf in leaves), "han-before" in classes,
+                "han-after" in classes, box.margin_left, box.margin_right,
+                box.style["font_size"], box in list(edge(line, "left")),
+                box in list(edge(line, "right"))))
+        for child in getattr(box, "children", []):
+            visit(child, line)
+
+    for page in document.pages:
+        visit(page._page_box)
+    return result

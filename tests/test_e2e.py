@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import weasyprint
 from lxml import etree
-from pagetree import line_boxes
+from pagetree import latin_spans, line_boxes
 from pypdf import PdfReader
 
 from luoshu import cjk_layout, pdf
@@ -137,14 +137,19 @@ FLUSH = 0.5 * 96 / 72  # 0.5 pt in CSS px, the unit of WeasyPrint's boxes
 
 
 @pytest.fixture(scope="session", params=sorted(PROJECTS))
-def laid_out(request):
-    """Every line box of one project's print layout (WeasyPrint's page tree)."""
+def print_layout(request):
+    """One project's print layout: WeasyPrint's page tree, before drawing."""
     book, _ = load_book(PROJECTS[request.param])
     cjk_layout.install()
     fetcher = pdf.ProjectFetcher(ProjectFiles.of(book.project))
-    document = weasyprint.HTML(string=pdf.print_html(book), base_url=fetcher.document_url,
-                               url_fetcher=fetcher).render()
-    return line_boxes(document)
+    return weasyprint.HTML(string=pdf.print_html(book), base_url=fetcher.document_url,
+                           url_fetcher=fetcher).render()
+
+
+@pytest.fixture(scope="session")
+def laid_out(print_layout):
+    """Every line box of the layout."""
+    return line_boxes(print_layout)
 
 
 def test_justified_lines_are_flush_with_both_edges(laid_out):
@@ -175,3 +180,15 @@ def test_pdftotext_lines_obey_the_line_break_rules(built):
     for text in lines:
         assert text[:1] not in cjk_layout.NOT_AT_LINE_START, text
         assert text[-1:] not in cjk_layout.NOT_AT_LINE_END, text
+
+
+def test_han_latin_gaps_are_a_quarter_em_except_at_line_edges(print_layout, request):
+    spans = latin_spans(print_layout)
+    if "[sample]" in request.node.name:  # the fixtures already space their Latin words
+        assert len(spans) >= 3, "the sample sets digits right beside Han (提升3倍, 地铁2号线)"
+    for span in spans:
+        quarter = span.font_size / 4
+        left = 0 if span.starts_line or not span.han_before else quarter
+        right = 0 if span.ends_line or not span.han_after else quarter
+        assert span.margin_left == pytest.approx(left, abs=0.01), span
+        assert span.margin_right == pytest.approx(right, abs=0.01), span
