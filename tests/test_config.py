@@ -295,3 +295,51 @@ def test_non_utf8_book_toml_is_a_problem(tmp_path, make_project):
 def test_identifier_must_be_isbn_or_uuid_urn(tmp_path, make_project, identifier):
     problems = problems_of(tmp_path, make_project, BASE + f'identifier = "{identifier}"\n')
     assert problems and problems[0].line == 4
+
+
+# --- [typography] ---------------------------------------------------------------------------
+
+
+def test_typography_defaults(tmp_path, make_project):
+    typography = load_config(make_project(tmp_path, {})).typography
+    assert typography.normalize_punctuation is True
+    assert typography.quotes == "auto"
+    assert typography.ignore == ()
+    assert typography.quote_style("Hans") == "curly"
+    assert typography.quote_style("Hant") == "corner"
+
+
+def test_typography_values(tmp_path, make_project):
+    text = BASE + ('\n[typography]\nnormalize_punctuation = false\nquotes = "corner"\n'
+                   'ignore = ["ls204", "LS101"]\n')
+    typography = load_config(make_project(tmp_path, {"book.toml": text})).typography
+    assert typography.normalize_punctuation is False
+    assert typography.quote_style("Hans") == "corner"
+    assert typography.ignore == ("LS204", "LS101")
+
+
+def test_typography_problems(tmp_path, make_project):
+    text = BASE + ('\n[typography]\nnormalize_punctuation = "yes"\nquotes = "straight"\n'
+                   'ignore = ["LS999"]\n')
+    problems = problems_of(tmp_path, make_project, text)
+    assert {(p.code, p.line) for p in problems} == {
+        ("config-type", 6), ("config-quotes", 7), ("config-check-code", 8)}
+    (wrong_type,) = by_code(problems, "config-type")
+    assert "normalize_punctuation must be true or false" in wrong_type.message
+
+
+def test_displayed_metadata_is_normalized(tmp_path, make_project):
+    text = ('[book]\ntitle = "洛阳,郑州"\nlanguage = "zh-Hant"\nsubtitle = "他說:\\"好\\""\n'
+            'description = "古都(洛阳)."\nauthors = ["甲,乙"]\n')
+    book = load_config(make_project(tmp_path, {"book.toml": text})).book
+    assert (book.title, book.subtitle, book.description) == ("洛阳，郑州", "他說：「好」", "古都（洛阳）。")
+    assert book.authors == ("甲,乙",)  # names are not prose
+    # The derived identifier comes from the title as written, so normalizing changes no identifier.
+    assert book.identifier == parse_config({"book": {"title": "洛阳,郑州",
+                                                     "language": "zh-Hans"}}).book.identifier
+
+
+def test_displayed_metadata_kept_when_normalization_is_off(tmp_path, make_project):
+    text = ('[book]\ntitle = "洛阳,郑州"\nlanguage = "zh-Hans"\n'
+            "[typography]\nnormalize_punctuation = false\n")
+    assert load_config(make_project(tmp_path, {"book.toml": text})).book.title == "洛阳,郑州"

@@ -22,6 +22,8 @@ from pypdf import PdfReader
 
 from luoshu import cjk_layout, pdf
 from luoshu.build import build_book, load_book
+from luoshu.config import load_config
+from luoshu.punctuation import normalize
 from luoshu.resources import ProjectFiles
 from luoshu.validate import run_epubcheck
 
@@ -61,13 +63,17 @@ def _artifact(out: Path, name: str) -> Path:
 
 
 def _paragraphs(project: Path) -> list[str]:
-    """Plain paragraphs of the manuscript (no Markdown syntax), whitespace removed."""
+    """Plain paragraphs of the manuscript (no Markdown syntax) as the build typesets them
+    (punctuation normalized), whitespace removed."""
+    config = load_config(project)
     texts = []
     for path in sorted((project / "manuscript").glob("*.md")):
         for block in path.read_text(encoding="utf-8").split("\n\n"):
             block = block.strip()
             if not block or re.search(r"[#`|\[\]*_!{}<>:-]", block):
                 continue  # headings, front matter, tables, footnotes, code: not plain text
+            if config.typography.normalize_punctuation:
+                block = normalize(block, config.book.script, options=config.typography).text
             texts.append(re.sub(r"\s+", "", block))
     return texts
 

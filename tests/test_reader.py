@@ -355,3 +355,49 @@ def test_unknown_section_problem_has_a_line(tmp_path, make_project):
     })
     (problem,) = problems_of(project)
     assert problem.line == 4  # the sections = [...] line
+
+
+# --- punctuation normalization --------------------------------------------------------------
+
+
+def test_sections_are_typeset_with_normalized_punctuation(tmp_path, make_project, make_image):
+    source = ('---\ntitle: 导语,一\n---\n\n洛阳,郑州:"中原"(河南).\n\n代码`a,b`照旧,'
+              '![图](photos/a.jpg "码头,清晨")\n')
+    project = make_project(tmp_path, {"manuscript/01-a.md": source,
+                                      "manuscript/photos/a.jpg": make_image()})
+    (section,) = read(project).sections
+    assert section.title == "导语，一"
+    assert "洛阳，郑州：“中原”（河南）。" in section.html
+    assert "a,b</code>照旧，" in section.html
+    assert section.photos[0].caption == "码头，清晨"
+    # What is typeset, line for line with the source: the font check sees the full-width marks.
+    assert section.text.splitlines()[4] == "洛阳，郑州：“中原”（河南）。"
+    assert len(section.text.splitlines()) == len(source.splitlines())
+
+
+def test_traditional_sections_get_corner_quotes(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "book.toml": '[book]\ntitle = "書"\nlanguage = "zh-Hant"\n',
+        "manuscript/01-a.md": '# 甲\n\n他說:"好",她說“對”。\n'})
+    (section,) = read(project).sections
+    assert "他說：「好」，她說「對」。" in section.html
+
+
+def test_captions_and_credits_are_normalized(tmp_path, make_project, make_image):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/photos/a.jpg": make_image(),
+        CAPTIONS: '[[photo]]\nfile = "photos/a.jpg"\ncaption = "党员闻“汛”而动,进行道路清淤"\n'
+                  'credit = "摄影:王五"\nalt = "图,一"\n'})
+    (photo,) = read(project).gallery
+    assert (photo.caption, photo.credit, photo.alt) == (
+        "党员闻“汛”而动，进行道路清淤", "摄影：王五", "图,一")
+
+
+def test_normalization_can_be_turned_off(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "book.toml": '[book]\ntitle = "书"\nlanguage = "zh-Hans"\n[typography]\n'
+                     "normalize_punctuation = false\n",
+        "manuscript/01-a.md": "# 甲\n\n洛阳,郑州\n"})
+    (section,) = read(project).sections
+    assert "洛阳,郑州" in section.html

@@ -1,7 +1,12 @@
-"""The ``luoshu`` command line.
+"""The ``luoshu`` command line: ``luoshu build`` and ``luoshu check``.
 
-Exit codes: 0 success; 1 a problem with the input (one ``file:line: message`` line per problem
-on stderr, never a traceback); 2 bad usage (click's convention).
+Exit codes of ``build``: 0 success; 1 a problem with the input (one ``file:line: message`` line
+per problem on stderr, never a traceback); 2 bad usage (click's convention).
+
+Exit codes of ``check``: 0 no errors (warnings and the changes the build makes are fine); 1 at
+least one error (with ``--strict``, at least one error or warning); 2 bad usage. The findings
+go to stdout, one ``file:line:column: CODE severity: message`` line each (or one JSON document
+with ``--format json``); the one-line summary of the text format goes to stderr.
 
 Logging levels, each with one purpose:
   ERROR    a problem that stops the build (the user's to fix); printed always.
@@ -12,6 +17,7 @@ Logging levels, each with one purpose:
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -21,6 +27,7 @@ import click
 
 from . import __version__
 from .build import build_book
+from .check import check_project
 from .config import FORMATS
 from .errors import ProjectError
 from .system import missing_harfbuzz_subset
@@ -126,6 +133,35 @@ def build(project: Path, out: Path | None, formats, verbose: bool, debug: bool) 
         LOG.info("luoshu: wrote %s (%s KB)", destination / artifact.path,
                  f"{artifact.bytes / 1024:,.0f}")
     LOG.info("luoshu: done in %.1f s", time.perf_counter() - started)
+
+
+@main.command()
+@click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: one 'file:line:column: CODE severity: message' "
+                                      "line per finding; json: one document for tools.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+def check(project: Path, output_format: str, strict: bool) -> None:
+    """Check the book in PROJECT (default: the current folder) without building it.
+
+    Reports what a build would fail on (book.toml, fonts, manuscript, characters no font
+    covers) and the typography checks (codes LS…, see docs/typography-checks.md): every
+    punctuation change the build makes (info) and what it cannot fix (warning, error).
+    Writes nothing. Exits 1 when there is an error (with --strict, an error or a warning).
+    """
+    if not (project / "book.toml").is_file():
+        raise click.BadParameter(f"{project} has no book.toml: not a book project",
+                                 param_hint="PROJECT")
+    report = check_project(project)
+    if output_format == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        counts = report.as_dict()
+        click.echo(f"luoshu check: {counts['errors']} error(s), {counts['warnings']} warning(s), "
+                   f"{counts['infos']} change(s) the build makes", err=True)
+    sys.exit(1 if report.failed(strict) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,8 +17,10 @@ import uuid
 from pathlib import Path
 
 from .errors import Problem, ProjectError
-from .model import BookMeta, Config, EpubOptions, OutputOptions, PrintOptions
+from .model import BookMeta, Config, EpubOptions, OutputOptions, PrintOptions, TypographyOptions
+from .punctuation import normalize
 from .resources import read_toml, toml_key_line
+from .typocheck import CODES as CHECK_CODES
 
 BOOK_TOML = "book.toml"
 FORMATS = ("epub", "pdf")
@@ -55,8 +57,17 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
     "epub": {
         "font_size": "Base font size of the EPUB's text, as CSS (default 1em).",
     },
+    "typography": {
+        "normalize_punctuation": "Make half-width punctuation next to Han full-width and straight "
+                                 "quotes Chinese (default true).",
+        "quotes": 'Quote style: "auto" (“” for zh-Hans, 「」 for zh-Hant), "curly" or "corner".',
+        "ignore": 'Check codes to skip, e.g. ["LS204"]; an LS1xx code also turns that fix off.',
+    },
 }
-TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions}
+TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions,
+          "typography": TypographyOptions}
+QUOTE_STYLES = ("auto", "curly", "corner")
+NORMALIZED_META = ("title", "subtitle", "description")  # shown as text: normalized like the text
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _BASENAME = re.compile(r"^[A-Za-z0-9_\-.\u3400-\u9fff]+$")
@@ -102,11 +113,19 @@ def parse_config(data: dict, text: str = "") -> Config:
     if not book.get("identifier"):
         # Stable across rebuilds and machines: readers and stores key books on it.
         book["identifier"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'luoshu:' + book['title'])}"
+    typography = TypographyOptions(**values["typography"])
+    meta = BookMeta(**book)
+    if typography.normalize_punctuation:
+        meta = dataclasses.replace(meta, **{
+            key: normalize(getattr(meta, key), meta.script, markdown=False,
+                           options=typography).text
+            for key in NORMALIZED_META if getattr(meta, key)})
     return Config(
-        book=BookMeta(**book),
+        book=meta,
         output=OutputOptions(**values["output"]),
         print=PrintOptions(**values["print"]),
         epub=EpubOptions(**values["epub"]),
+        typography=typography,
     )
 
 
@@ -139,6 +158,8 @@ def _convert(value: object, hint: object) -> object:
     for option in options:
         if option is type(None):
             continue
+        if option is bool and isinstance(value, bool):
+            return value
         if option is str and isinstance(value, str):
             return value.strip()
         if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -159,6 +180,8 @@ def _convert(value: object, hint: object) -> object:
 
 def _describe(hint: object) -> str:
     text = str(hint)
+    if hint is bool:
+        return "true or false"
     if "tuple" in text:
         return "a list of strings"
     if "date" in text:
@@ -171,6 +194,7 @@ def _describe(hint: object) -> str:
 def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -> None:
     """Checks beyond types: language tags, identifiers, formats, sizes."""
     book, output, print_ = values["book"], values["output"], values["print"]
+    typography = values["typography"]
     language = book.get("language")
     if language and not _LANGUAGE.match(language):
         problems.append(Problem(f"[book] language {language!r} is not a BCP 47 tag; use e.g. "
@@ -197,6 +221,20 @@ def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -
         if value <= 0:
             problems.append(Problem(f"[print] {key} must be positive", BOOK_TOML,
                                     toml_key_line(text, "print", key), code="config-range"))
+    quotes = typography.get("quotes")
+    if quotes is not None and quotes not in QUOTE_STYLES:
+        problems.append(Problem(f"[typography] quotes {quotes!r} is not a quote style; use one of "
+                                f"{', '.join(QUOTE_STYLES)}", BOOK_TOML,
+                                toml_key_line(text, "typography", "quotes"), code="config-quotes"))
+    for code in typography.get("ignore", ()):
+        if code.upper() not in CHECK_CODES:
+            problems.append(Problem(f"[typography] ignore: unknown check code {code!r}; codes are "
+                                    f"{min(CHECK_CODES)}…{max(CHECK_CODES)} "
+                                    "(see docs/typography-checks.md)",
+                                    BOOK_TOML, toml_key_line(text, "typography", "ignore"),
+                                    code="config-check-code"))
+    if "ignore" in typography:
+        typography["ignore"] = tuple(code.upper() for code in typography["ignore"])
 
 
 def _identifier_problem(identifier: str) -> str | None:

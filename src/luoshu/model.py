@@ -72,6 +72,21 @@ class EpubOptions:
 
 
 @dataclass(frozen=True)
+class TypographyOptions:
+    """The ``[typography]`` table: punctuation normalization and ``luoshu check``."""
+
+    normalize_punctuation: bool = True  # half-width punctuation next to Han → full-width, quotes
+    quotes: str = "auto"  # "auto" (“” for zh-Hans, 「」 for zh-Hant), "curly" or "corner"
+    ignore: tuple[str, ...] = ()  # check codes to skip, e.g. ["LS204"]; LS1xx: that fix is off too
+
+    def quote_style(self, script: str) -> str:
+        """"curly" (“”‘’) or "corner" (「」『』) for a book in *script* ("Hans" or "Hant")."""
+        if self.quotes in ("curly", "corner"):
+            return self.quotes
+        return "corner" if script == "Hant" else "curly"
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything book.toml says, validated and typed."""
 
@@ -79,6 +94,7 @@ class Config:
     output: OutputOptions = field(default_factory=OutputOptions)
     print: PrintOptions = field(default_factory=PrintOptions)
     epub: EpubOptions = field(default_factory=EpubOptions)
+    typography: TypographyOptions = field(default_factory=TypographyOptions)
 
 
 @dataclass(frozen=True)
@@ -123,7 +139,7 @@ class Section:
     title: str
     source: SourceRef  # the Markdown file
     html: str  # well-formed XHTML body fragment (figures included, title heading included)
-    text: str  # the Markdown source, kept for character checks with line numbers
+    text: str  # the Markdown as typeset (punctuation normalized), line for line with the file
     headings: tuple[Heading, ...] = ()
     photos: tuple[Photo, ...] = ()  # every figure in the section, inline and from captions.toml
 

@@ -1,5 +1,9 @@
 """Read a project's manuscript: sections from Markdown, photos from captions.toml, styles.
 
+Unless ``[typography] normalize_punctuation = false``, the Markdown of each section and the
+captions and credits are punctuation-normalized (``luoshu.punctuation``) before conversion;
+``Section.text`` is that normalized Markdown, line for line with the source.
+
 Every problem found is collected (a missing photo, a section without a title, a bad caption
 entry…) and raised together, so one run shows the editor everything to fix.
 """
@@ -16,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from .errors import Problem, ProjectError
 from .markup import convert_section, figure_html, section_anchor
 from .model import Config, Photo, Section, SourceRef
+from .punctuation import normalize
 from .resources import ProjectFiles, RefusedResource, read_text, read_toml, toml_key_line
 
 MANUSCRIPT = "manuscript"
@@ -41,10 +46,10 @@ def read_manuscript(project: Path, config: Config) -> Manuscript:
     """Read sections, captions and styles of *project*; raise ProjectError with all problems."""
     files = ProjectFiles.of(project)
     problems: list[Problem] = []
-    paths = _section_files(project, config, problems)
-    sections = [s for s in (_read_section(project, path, problems) for path in paths) if s]
+    paths = section_files(project, config, problems)
+    sections = [s for s in (_read_section(project, path, config, problems) for path in paths) if s]
     ids = [s.id for s in sections]
-    photos = _read_captions(project, set(ids), problems)
+    photos = [_normalized_photo(p, config) for p in _read_captions(project, set(ids), problems)]
     for photo in [p for s in sections for p in s.photos] + photos:
         _check_photo(files, photo, problems)
     sections = [_attach_photos(s, [p for p in photos if p.section == s.id]) for s in sections]
@@ -58,7 +63,7 @@ def read_manuscript(project: Path, config: Config) -> Manuscript:
     return Manuscript(tuple(sections), gallery, tuple(styles), tuple(problems))
 
 
-def _section_files(project: Path, config: Config, problems: list[Problem]) -> list[Path]:
+def section_files(project: Path, config: Config, problems: list[Problem]) -> list[Path]:
     """Section files in reading order: [book].sections when given, else by file name."""
     folder = project / MANUSCRIPT
     if not folder.is_dir():
@@ -88,7 +93,8 @@ def _section_files(project: Path, config: Config, problems: list[Problem]) -> li
     return [by_id[i] for i in dict.fromkeys(order) if i in by_id]
 
 
-def _read_section(project: Path, path: Path, problems: list[Problem]) -> Section | None:
+def _read_section(project: Path, path: Path, config: Config,
+                  problems: list[Problem]) -> Section | None:
     relative = path.relative_to(project).as_posix()
     section_id = path.stem
     if not _SECTION_ID.match(section_id):
@@ -99,7 +105,12 @@ def _read_section(project: Path, path: Path, problems: list[Problem]) -> Section
     text = read_text(path, relative, problems)
     if text is None:
         return None
-    front, body, body_line = _split_front_matter(text, relative, problems)
+    # Normalized punctuation is what gets typeset, so it is also what Section.text keeps for the
+    # font check: normalization keeps every line, so file:line still points at the source.
+    source = text
+    if config.typography.normalize_punctuation:
+        source = normalize(text, config.book.script, options=config.typography).text
+    front, body, body_line = _split_front_matter(source, relative, problems)
     converted = convert_section(body, section_id, relative, body_line, front.get("title"))
     problems.extend(converted.problems)
     title = front.get("title") or converted.title
@@ -107,7 +118,7 @@ def _read_section(project: Path, path: Path, problems: list[Problem]) -> Section
         problems.append(Problem("the section has no title: start it with a '# heading' or add "
                                 "'title:' front matter", relative, 1, code="section-title"))
         return None
-    return Section(section_id, title, SourceRef(relative, 1), converted.html, text,
+    return Section(section_id, title, SourceRef(relative, 1), converted.html, source,
                    converted.headings, converted.photos)
 
 
@@ -193,6 +204,18 @@ def _photo_entry(entry: dict, line: int | None, section_ids, problems) -> Photo 
         return None
     return Photo(entry["file"].strip(), entry["caption"].strip(), entry.get("credit"),
                  entry.get("alt"), section, SourceRef(CAPTIONS, line))
+
+
+def _normalized_photo(photo: Photo, config: Config) -> Photo:
+    """Caption and credit (plain text, not Markdown) with normalized punctuation."""
+    if not config.typography.normalize_punctuation:
+        return photo
+
+    def fix(value: str | None) -> str | None:
+        return value and normalize(value, config.book.script, markdown=False,
+                                   options=config.typography).text
+
+    return replace(photo, caption=fix(photo.caption), credit=fix(photo.credit))
 
 
 def _check_photo(files: ProjectFiles, photo: Photo, problems: list[Problem]) -> None:
