@@ -24,6 +24,7 @@ from .typocheck import CODES as CHECK_CODES
 
 BOOK_TOML = "book.toml"
 FORMATS = ("epub", "pdf")
+WRITING_MODES = ("horizontal-tb", "vertical-rl")
 
 # One line per option: shown in error messages and in the README's reference.
 OPTION_DOCS: dict[str, dict[str, str]] = {
@@ -56,6 +57,10 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
     },
     "epub": {
         "font_size": "Base font size of the EPUB's text, as CSS (default 1em).",
+        "cover": "Cover image, relative to manuscript/ (default: one typeset from the metadata).",
+        "image_max_edge": "Photos are downscaled to this many pixels on the long edge (1600).",
+        "writing_mode": 'Text direction: "horizontal-tb" (default) or "vertical-rl".',
+        "embed_fonts": "Embed the house fonts, subset to the characters used (default true).",
     },
     "typography": {
         "normalize_punctuation": "Make half-width punctuation next to Han full-width and straight "
@@ -134,15 +139,16 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
     accepted = {}
-    for key, value in raw.items():
+    for written, value in raw.items():
+        key = written.replace("-", "_")  # writing-mode and writing_mode are the same key
         if key not in fields:
-            problems.append(_unknown(key, fields, text, table, "key"))
+            problems.append(_unknown(written, fields, text, table, "key"))
             continue
         converted = _convert(value, hints[key])
         if converted is _INVALID:
             problems.append(Problem(
-                f"[{table}] {key} must be {_describe(hints[key])}, not {value!r}: "
-                f"{OPTION_DOCS[table][key]}", BOOK_TOML, toml_key_line(text, table, key),
+                f"[{table}] {written} must be {_describe(hints[key])}, not {value!r}: "
+                f"{OPTION_DOCS[table][key]}", BOOK_TOML, toml_key_line(text, table, written),
                 code="config-type"))
             continue
         accepted[key] = converted
@@ -164,6 +170,8 @@ def _convert(value: object, hint: object) -> object:
             return value.strip()
         if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
         if option is _dt.date:
             if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
                 return value
@@ -180,6 +188,8 @@ def _convert(value: object, hint: object) -> object:
 
 def _describe(hint: object) -> str:
     text = str(hint)
+    if hint is int:
+        return "a whole number"
     if hint is bool:
         return "true or false"
     if "tuple" in text:
@@ -194,7 +204,16 @@ def _describe(hint: object) -> str:
 def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -> None:
     """Checks beyond types: language tags, identifiers, formats, sizes."""
     book, output, print_ = values["book"], values["output"], values["print"]
-    typography = values["typography"]
+    typography, epub = values["typography"], values["epub"]
+    if epub.get("writing_mode", "horizontal-tb") not in WRITING_MODES:
+        problems.append(Problem(f"[epub] writing-mode must be one of {', '.join(WRITING_MODES)}",
+                                BOOK_TOML, toml_key_line(text, "epub", "writing-mode")
+                                or toml_key_line(text, "epub", "writing_mode"),
+                                code="config-writing-mode"))
+    if epub.get("image_max_edge", 1600) < 64:
+        problems.append(Problem("[epub] image_max_edge must be at least 64 (pixels)", BOOK_TOML,
+                                toml_key_line(text, "epub", "image_max_edge"),
+                                code="config-range"))
     language = book.get("language")
     if language and not _LANGUAGE.match(language):
         problems.append(Problem(f"[book] language {language!r} is not a BCP 47 tag; use e.g. "

@@ -68,7 +68,11 @@ class PrintOptions:
 class EpubOptions:
     """The ``[epub]`` table."""
 
-    font_size: str = "1em"
+    font_size: str = "1em"  # base font size of the text, as CSS
+    cover: str | None = None  # cover image, relative to manuscript/; None: typeset one
+    image_max_edge: int = 1600  # photos are downscaled to this many pixels on the long edge
+    writing_mode: str = "horizontal-tb"  # or "vertical-rl": vertical text, pages right to left
+    embed_fonts: bool = True  # carry the house fonts, subset to the characters used
 
 
 @dataclass(frozen=True)

