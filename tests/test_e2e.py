@@ -25,7 +25,7 @@ from luoshu.build import build_book, load_book
 from luoshu.config import load_config
 from luoshu.punctuation import normalize
 from luoshu.resources import ProjectFiles
-from luoshu.validate import run_epubcheck
+from luoshu.validate import run_ace, run_epubcheck
 
 pytestmark = pytest.mark.e2e
 
@@ -198,3 +198,9 @@ def test_han_latin_gaps_are_a_quarter_em_except_at_line_edges(print_layout, requ
         right = 0 if span.ends_line or not span.han_after else quarter
         assert span.margin_left == pytest.approx(left, abs=0.01), span
         assert span.margin_right == pytest.approx(right, abs=0.01), span
+
+
+def test_epub_passes_daisy_ace_without_violations(built):
+    _, out = built
+    result = run_ace(_artifact(out, "epub"))
+    assert result.ok, str(result)

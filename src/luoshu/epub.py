@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from . import __version__, fonts, markup, zipfiles
+from . import __version__, accessibility, fonts, markup, zipfiles
 from .errors import Problem, ProjectError, raise_if_errors
 from .model import Book, BookMeta, Photo, Section, SourceRef
 from .resources import ProjectFiles, decode_data_uri, media_type
@@ -74,7 +74,18 @@ def write_epub(book: Book, destination: Path, modified: datetime.datetime) -> No
     })
     # ebooklib dates entries "now"; OCF wants mimetype first and stored uncompressed.
     zipfiles.rewrite_reproducibly(archive.getvalue(), destination, modified,
-                                  first=("mimetype",), stored=("mimetype",))
+                                  first=("mimetype",), stored=("mimetype",),
+                                  transform=lambda name, data: _finish_file(book, name, data))
+
+
+def _finish_file(book: Book, name: str, data: bytes) -> bytes:
+    """What ebooklib cannot write: the package's xml:lang (Ace and EPUB Accessibility ask for
+    it; ebooklib puts the language only in dc:language)."""
+    if not name.endswith(".opf"):
+        return data
+    root = etree.fromstring(data)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", book.meta.language)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
 # --- the files of the package --------------------------------------------------------------
@@ -322,6 +333,9 @@ def _ebooklib_book(book: Book, documents: list[_Document], resources: list[_Reso
                    toc: list[_TocEntry]) -> ebooklib_epub.EpubBook:
     ebook = ebooklib_epub.EpubBook()
     _add_metadata(ebook, book.meta)
+    photos = book.photos
+    _add_accessibility(ebook, book, accessibility.Features(
+        images=len(photos), images_without_alt=sum(not p.alt for p in photos), page_list=False))
     items = {}
     for document in documents:
         item = _Prerendered(uid=document.manifest_id, file_name=document.path,
@@ -372,6 +386,13 @@ def _add_metadata(ebook: ebooklib_epub.EpubBook, meta: BookMeta) -> None:
             ebook.add_metadata("DC", name, value)
     for subject in meta.subjects:
         ebook.add_metadata("DC", "subject", subject)
+
+
+def _add_accessibility(ebook: ebooklib_epub.EpubBook, book: Book, features) -> None:
+    """EPUB Accessibility 1.1 metadata (luoshu.accessibility decides what holds)."""
+    ebook.namespaces["a11y"] = "http://www.idpf.org/epub/vocab/package/a11y/#"
+    for name, value in accessibility.metadata(book, features):
+        ebook.add_metadata(None, "meta", value, {"property": name})
 
 
 def _ncx_entry(entry: _TocEntry, items: dict[str, _Prerendered]) -> object:
