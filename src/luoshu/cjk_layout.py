@@ -29,6 +29,8 @@ they get; installing them is idempotent and process-wide (WeasyPrint has no per-
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 
 import weasyprint
@@ -115,18 +117,21 @@ def compressed_indexes(text: str) -> list[int]:
 
     The mark whose blank half faces its neighbour gives it up: a closing or pause mark (blank
     on its right, in Simplified Chinese fonts) before another mark, or an opening mark (blank on
-    its left) after one. Word joiners between the two are looked through.
+    its left) after one. Word joiners between the two are looked through. (Called on every
+    shaping of every text, so the search itself is one regular expression.)
     """
-    marks = [(i, c) for i, c in enumerate(text) if c != WORD_JOINER]
     result = []
-    for (i, first), (j, second) in zip(marks, marks[1:]):
-        first_closing = first in CLOSING or first in PAUSE_OR_STOP
-        second_punct = second in CLOSING or second in PAUSE_OR_STOP or second in OPENING
-        if first_closing and second_punct:
-            result.append(i)
-        elif first in OPENING and second in OPENING:
-            result.append(j)
+    for match in _ADJACENT_MARKS.finditer(text):
+        first, second = match[1], match[2]
+        if first in CLOSING or first in PAUSE_OR_STOP:
+            result.append(match.start(1))
+        elif second in OPENING:
+            result.append(match.start(2))
     return result
+
+
+_MARKS = "".join(sorted(OPENING | CLOSING | PAUSE_OR_STOP))
+_ADJACENT_MARKS = re.compile(f"(?=([{_MARKS}]){WORD_JOINER}?([{_MARKS}]))")
 
 
 # --- 1. Inter-character justification -------------------------------------------------------
@@ -237,68 +242,77 @@ def _widen_glyphs(layout, gaps: tuple[int, ...], amount: float) -> None:
     shaping runs, which breaks contextual forms such as the continuous stroke of ——.
     """
     offsets = _byte_offsets(layout.text)
-    char_at = {offset: index for index, offset in enumerate(offsets)}
+    char_at = dict(zip(offsets, range(len(offsets))))
     wanted = set(gaps)
     extra = int(round(amount * _PANGO_SCALE))
     run = pango.pango_layout_get_line_readonly(layout.layout, 0).runs
     while run != ffi.NULL:
         item = run.data
         run = run.next
-        glyphs, count = item.glyphs, item.glyphs.num_glyphs
-        clusters = glyphs.log_clusters
+        glyphs, start, length = item.glyphs, item.item.offset, item.item.length
+        count = glyphs.num_glyphs
+        clusters = ffi.unpack(glyphs.log_clusters, count)  # one call, not one per glyph
+        infos = glyphs.glyphs
         for i in range(count):
-            if i + 1 < count and clusters[i + 1] == clusters[i]:
-                continue  # not the last glyph of its cluster
-            end = item.item.offset + (clusters[i + 1] if i + 1 < count else item.item.length)
-            last_char = char_at.get(end, 0) - 1
-            if last_char in wanted:
-                glyphs.glyphs[i].geometry.width += extra
-
-
-# --- Layout.set_text: apply spacing and compression when shaping ----------------------------
+            end = clusters[i + 1] if i + 1 < count else length
+            if end != clusters[i] and char_at.get(start + end, 0) - 1 in wanted:
+                infos[i].geometry.width += extra  # the last glyph of its cluster
 
 
 def set_text(self, text, justify=False):
     """WeasyPrint's Layout.set_text, plus per-character compression and justification.
 
-    WeasyPrint edits the layout's attribute list in place on every call; ours are per
-    character, so each call starts again from the list the layout was set up with.
+    WeasyPrint edits the layout's attribute list in place on every call, and ours are per
+    character: a layout we have added attributes to starts again from a copy of the list it had
+    before, so no attribute outlives the text it was made for.
     """
-    chinese = _chinese_style(self.style)
-    if chinese:
-        pango.pango_layout_set_attributes(self.layout, _base_attributes(self))
-    _original["set_text"](self, text, justify)
-    if not chinese:
-        return
+    if not _chinese_style(self.style):
+        return _original["set_text"](self, text, justify)
     # Traditional Chinese centres its punctuation in the em box and does not compress it.
-    compress = script_of(self.style["lang"] or "") == "Hans"
-    attributes = [(i, pango.pango_attr_font_features_new(b"halt 1"))
-                  for i in (compressed_indexes(self.text) if compress else ())]
-    if attributes:
-        attr_list = pango.pango_layout_get_attributes(self.layout)
-        if attr_list == ffi.NULL:
-            attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-        offsets = _byte_offsets(self.text)
-        for index, attribute in attributes:
-            attribute.start_index, attribute.end_index = offsets[index], offsets[index + 1]
-            pango.pango_attr_list_insert(attr_list, attribute)  # the list owns it now
-        pango.pango_layout_set_attributes(self.layout, attr_list)
+    compress = script_of(self.style["lang"] or "") == "Hans" and bool(compressed_indexes(text))
+    # A saved list belongs to the current Pango layout: deactivate() drops it, and only
+    # reactivate() (after deactivate) makes a new Pango layout for this object.
+    saved = self.__dict__.get("_luoshu_base")
+    if saved is not None:
+        pango.pango_layout_set_attributes(self.layout, _copy(saved))
+    elif compress:
+        self._luoshu_base = _copy(pango.pango_layout_get_attributes(self.layout))
+    _original["set_text"](self, text, justify)
+    if compress:
+        _insert_halt(self)
     gaps = getattr(self, "luoshu_gaps", None)
     if justify and gaps and gaps[0] == self.text:
         _widen_glyphs(self, gaps[1], gaps[2])
+    return None
 
 
-def _base_attributes(layout):
-    """A fresh copy of the attributes the Pango layout had before any text was set."""
-    key = int(ffi.cast("uintptr_t", layout.layout))
-    saved = getattr(layout, "_luoshu_base", None)
-    if saved is None or saved[0] != key:
-        current = pango.pango_layout_get_attributes(layout.layout)
-        copy = (pango.pango_attr_list_copy(current) if current != ffi.NULL
-                else pango.pango_attr_list_new())
-        saved = (key, ffi.gc(copy, pango.pango_attr_list_unref))
-        layout._luoshu_base = saved
-    return ffi.gc(pango.pango_attr_list_copy(saved[1]), pango.pango_attr_list_unref)
+def _insert_halt(layout) -> None:
+    """Set the marks of compressed_indexes half-width with the font's ``halt`` feature."""
+    indexes = compressed_indexes(layout.text)  # the text WeasyPrint kept (it may cut it short)
+    if not indexes:
+        return
+    attr_list = pango.pango_layout_get_attributes(layout.layout)
+    if attr_list == ffi.NULL:
+        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    offsets = _byte_offsets(layout.text)
+    for index in indexes:
+        attribute = pango.pango_attr_font_features_new(b"halt 1")
+        attribute.start_index, attribute.end_index = offsets[index], offsets[index + 1]
+        pango.pango_attr_list_insert(attr_list, attribute)  # the list owns it now
+    pango.pango_layout_set_attributes(layout.layout, attr_list)
+
+
+def deactivate(self):
+    """WeasyPrint's Layout.deactivate, also letting go of our saved attribute list."""
+    self.__dict__.pop("_luoshu_base", None)
+    return _original["deactivate"](self)
+
+
+def _copy(attr_list):
+    """A new reference-counted copy of a Pango attribute list (or an empty one for NULL)."""
+    copy = (pango.pango_attr_list_copy(attr_list) if attr_list != ffi.NULL
+            else pango.pango_attr_list_new())
+    return ffi.gc(copy, pango.pango_attr_list_unref)
 
 
 def _chinese_style(style) -> bool:
@@ -307,10 +321,9 @@ def _chinese_style(style) -> bool:
 
 
 def _byte_offsets(text: str) -> list[int]:
-    offsets = [0]
-    for char in text:
-        offsets.append(offsets[-1] + len(char.encode("utf-8")))
-    return offsets
+    """The UTF-8 byte offset of each character of *text*, and of its end (Pango counts bytes)."""
+    return [0, *itertools.accumulate(
+        1 if c < "\x80" else 2 if c < "\u0800" else 3 if c < "\U00010000" else 4 for c in text)]
 
 
 # --- 3. Han–Latin spacing at line edges -----------------------------------------------------
@@ -379,6 +392,7 @@ def install() -> None:
         _original["justify_line"] = inline.justify_line
         _original["text_align"] = inline.text_align
         _original["set_text"] = line_break.Layout.set_text
+        _original["deactivate"] = line_break.Layout.deactivate
         try:  # not in WeasyPrint's own declarations; needed to reset attribute lists
             ffi.cdef("PangoAttrList * pango_attr_list_copy (PangoAttrList *list);")
         except Exception:  # noqa: BLE001 - already declared (cffi raises its own error types)
@@ -386,3 +400,4 @@ def install() -> None:
         inline.justify_line = justify_line
         inline.text_align = text_align
         line_break.Layout.set_text = set_text
+        line_break.Layout.deactivate = deactivate
