@@ -1,7 +1,8 @@
 """build_book: artifacts and manifest.json, atomic outputs, SOURCE_DATE_EPOCH.
 
 PDFs are never rendered here: builds use formats=["epub"], and where a second format is needed
-the "pdf" renderer is replaced by a fake that writes a few bytes (or fails).
+the "pdf" renderer is replaced by a fake that writes a few bytes (or fails). Nor is the book laid
+out for print to give the EPUB its page breaks (test_pagemap does that): the EPUB gets none.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def no_source_date_epoch(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_print_layout(monkeypatch):
+    monkeypatch.setattr(build_module.PrintLayout, "page_breaks", lambda self: ())
+
+
 @pytest.fixture
 def minimal(fixture_project):
     return fixture_project("minimal-hans")
@@ -38,7 +44,7 @@ def fake_pdf(monkeypatch):
     """Replace the PDF renderer with one that writes b"%PDF-fake <title>"; returns a switch."""
     state = {"fail": False, "calls": 0}
 
-    def render(book, destination, modified):
+    def render(book, destination, modified, layout):
         state["calls"] += 1
         destination.write_bytes(b"%PDF-fake " + book.meta.title.encode())
         if state["fail"]:

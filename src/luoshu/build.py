@@ -4,13 +4,19 @@
 
 A build is a pure function of the project folder (plus SOURCE_DATE_EPOCH, the standard way to
 pin timestamps): no global state, so many books can be built in parallel. Each renderer has the
-same small contract — it takes the Book and a destination path — and writes to a temporary file
-beside the final one; only when every format has rendered are the files renamed into place, so a
-failed build leaves the previous outputs untouched.
+same small contract — it takes the Book, a destination path, the modification time and the
+build's PrintLayout — and writes to a temporary file beside the final one; only when every
+format has rendered are the files renamed into place, so a failed build leaves the previous
+outputs untouched.
+
+The print layout is shared: the PDF writes it, and the EPUB takes from it where each print page
+begins (its page-list of the print edition's page numbers). WeasyPrint lays the book out at
+most once per build, when a renderer first asks for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -20,12 +26,18 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import FORMATS, load_config
 from .errors import Problem, ProjectError
 from .fonts import check_coverage, load_fonts
 from .model import Book
 from .reader import read_manuscript
+
+if TYPE_CHECKING:
+    import weasyprint
+
+    from .pagemap import PageBreak
 
 LOG = logging.getLogger("luoshu")
 MANIFEST = "manifest.json"
@@ -49,19 +61,69 @@ class BuildResult:
     warnings: tuple[Problem, ...]
 
 
-def _write_epub(book: Book, destination: Path, modified: _dt.datetime) -> None:
+class PrintLayout:
+    """The book's print layout, shared by the renderers of one build: laid out on first use,
+    at most once (the PDF is that layout written; the EPUB's page-list is read from it).
+
+    The laid-out pages are the largest object of a build, so they are kept only as long as a
+    renderer still needs them: with *keep_document* false (no PDF to write), they go as soon as
+    the page breaks are read; otherwise ``release`` drops them once the PDF is written.
+    """
+
+    def __init__(self, book: Book, keep_document: bool = True):
+        self.book = book
+        self.keep_document = keep_document
+        self._document: weasyprint.Document | None = None
+        self._page_breaks: tuple[PageBreak, ...] | None = None
+        self._released = False
+
+    def document(self) -> weasyprint.Document:
+        """The laid-out pages. Raises ProjectError as pdf.lay_out does."""
+        if self._document is None:
+            if self._released:
+                raise RuntimeError("the print layout was released; it is laid out only once")
+            from .pdf import lay_out  # imported late: WeasyPrint loads only when used
+
+            self._document = lay_out(self.book)
+        return self._document
+
+    def page_breaks(self) -> tuple[PageBreak, ...]:
+        """Where each print page with a folio begins, in the sections' text (luoshu.pagemap)."""
+        if self._page_breaks is None:
+            from .pagemap import page_breaks
+
+            self._page_breaks = page_breaks(self.document())
+            if not self.keep_document:
+                self.release(keep_page_breaks=True)
+        return self._page_breaks
+
+    def release(self, keep_page_breaks: bool) -> None:
+        """Drop the laid-out pages, if the book was laid out; with *keep_page_breaks*, read the
+        page breaks first."""
+        if self._document is None:
+            return
+        if keep_page_breaks and self._page_breaks is None:
+            self.page_breaks()
+        self._document = None
+        self._released = True
+
+
+def _write_epub(book: Book, destination: Path, modified: _dt.datetime,
+                layout: PrintLayout) -> None:
     from .epub import write_epub  # imported late: each renderer loads only when used
 
-    write_epub(book, destination, modified)
+    write_epub(book, destination, modified, page_breaks=layout.page_breaks())
 
 
-def _write_pdf(book: Book, destination: Path, modified: _dt.datetime) -> None:
-    from .pdf import write_pdf
+def _write_pdf(book: Book, destination: Path, modified: _dt.datetime,
+               layout: PrintLayout) -> None:
+    from .pdf import write_document
 
-    write_pdf(book, destination)
+    write_document(layout.document(), destination)
 
 
-RENDERERS: dict[str, tuple[str, Callable[[Book, Path, _dt.datetime], None]]] = {
+Renderer = Callable[[Book, Path, _dt.datetime, PrintLayout], None]
+RENDERERS: dict[str, tuple[str, Renderer]] = {
     "epub": (".epub", _write_epub),
     "pdf": (".pdf", _write_pdf),
 }
@@ -72,16 +134,20 @@ def build_book(
     out: Path | None = None,
     formats: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Build *formats* (default: book.toml's [output] formats) of *project* into *out*.
 
     *progress* is called with each stage's name as the stage starts. Raises ProjectError when
-    the input has problems; nothing in *out* changes then.
+    the input has problems — with *strict*, warnings count as problems (release builds) —
+    and nothing in *out* changes then.
     """
     stage = progress or (lambda name: None)
     project = project.resolve()
     out = (out or project / "dist").resolve()
     book, warnings = load_book(project, stage)
+    if strict and warnings:
+        raise ProjectError([dataclasses.replace(w, severity="error") for w in warnings])
     formats = tuple(dict.fromkeys(formats or book.config.output.formats))  # each once, in order
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -89,24 +155,31 @@ def build_book(
                                     f"{', '.join(FORMATS)}", code="format")])
 
     modified = modification_time(book)
+    # The PDF renders first: it is the print layout written, and once it is written the layout
+    # can go, keeping only the page breaks the EPUB needs (the EPUB's own memory never adds to
+    # the layout's).
+    order = sorted(formats, key=lambda name: name != "pdf")
+    layout = PrintLayout(book, keep_document="pdf" in formats)
     out.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path, Path]] = []
+    staged: dict[str, tuple[Path, Path]] = {}
     try:
-        for name in formats:
+        for position, name in enumerate(order):
             stage(name)
             suffix, render = RENDERERS[name]
             final = out / f"{book.config.output.basename}{suffix}"
             temporary = _temporary_beside(final)
-            staged.append((name, temporary, final))
-            render(book, temporary, modified)
+            staged[name] = (temporary, final)
+            render(book, temporary, modified, layout)
+            if name == "pdf":
+                layout.release(keep_page_breaks=position + 1 < len(order))
         stage("manifest")
         artifacts = [_artifact(name, temporary, final.relative_to(out).as_posix())
-                     for name, temporary, final in staged]
-        for _, temporary, final in staged:
+                     for name, (temporary, final) in ((n, staged[n]) for n in formats)]
+        for temporary, final in staged.values():
             os.replace(temporary, final)
         _write_manifest(out, artifacts)
     finally:
-        for _, temporary, _ in staged:
+        for temporary, _ in staged.values():
             temporary.unlink(missing_ok=True)
     return BuildResult(tuple(artifacts), warnings)
 

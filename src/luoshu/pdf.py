@@ -2,13 +2,16 @@
 
 ``print_html(book)`` builds the document from the ``pdf/book.html.j2`` template: title page,
 colophon, table of contents, the sections, and a final gallery of photos that belong to no
-section. It does no layout, so tests can check it directly; ``write_pdf`` lays it out.
+section. It does no layout, so tests can check it directly. ``lay_out`` lays it out into a
+``weasyprint.Document`` (from which ``pagemap.page_breaks`` reads where each page begins, for the
+EPUB's print page numbers) and ``write_document`` writes that as the PDF; ``write_pdf`` does both.
+Every block of the sections is marked with ``data-block`` (see luoshu.pagemap).
 
 Manuscripts are untrusted, and CSS can make WeasyPrint fetch anything (``@import``,
 ``url()``, ``<img src>``). So every fetch goes through ``ProjectFetcher``, which serves only
 files inside the project (through ``ProjectFiles``) and ``data:`` URIs, and never opens a
 network connection. WeasyPrint swallows fetcher exceptions (it logs and carries on), so the
-fetcher records each refusal itself and ``write_pdf`` raises them as a ProjectError once the
+fetcher records each refusal itself and ``lay_out`` raises them as a ProjectError once the
 layout is done: one run reports every refused resource.
 """
 
@@ -28,7 +31,7 @@ import weasyprint
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
-from . import __version__, cjk_layout, fonts, markup, templates
+from . import __version__, cjk_layout, fonts, markup, pagemap, templates
 from .errors import Problem, ProjectError
 from .model import Book, PrintOptions, script_of
 from .resources import ProjectFiles, RefusedResource, decode_data_uri, media_type
@@ -48,6 +51,7 @@ LABELS = {
 }
 
 # Ids of the parts the template adds. Section ids all start with "sec-", so these cannot clash.
+# The template gives the gallery's heading the id f"{GALLERY_ID}--title" (pagemap.GALLERY_TITLE_ID).
 GALLERY_ID = "gallery"
 
 CSS_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
@@ -63,13 +67,18 @@ def print_html(book: Book) -> str:
     meta = book.meta
     labels = LABELS[script_of(meta.language)]
     sections = [
-        {"id": section.id, "title": section.title, "html": Markup(html_fragment(section.html))}
+        {"id": section.id, "title": section.title,
+         "html": Markup(html_fragment(section.html, section.id))}
         for section in book.sections
     ]
-    gallery = [
-        Markup(html_fragment(markup.figure_html(photo, f"{GALLERY_ID}--photo-{number}")))
-        for number, photo in enumerate(book.gallery, start=1)
-    ]
+    # The gallery's blocks are numbered across its figures; block 0 is its heading, which the
+    # template writes (pagemap.GALLERY_TITLE_ID).
+    gallery, next_block = [], 1
+    for number, photo in enumerate(book.gallery, start=1):
+        figure, next_block = _marked_fragment(
+            markup.figure_html(photo, f"{GALLERY_ID}--photo-{number}"),
+            pagemap.GALLERY_SECTION, next_block)
+        gallery.append(Markup(figure))
     return templates.render(
         "pdf/book.html.j2",
         meta=meta,
@@ -92,18 +101,28 @@ def print_html(book: Book) -> str:
     )
 
 
-def html_fragment(xhtml: str) -> str:
-    """An XHTML fragment re-serialized as HTML.
+def html_fragment(xhtml: str, section_id: str | None = None) -> str:
+    """An XHTML fragment re-serialized as HTML, with word joiners where lines must not break.
 
     WeasyPrint parses the document with an HTML5 parser, for which ``<a id="x"/>`` or
     ``<span/>`` is an *open* tag that swallows the rest of the section. Re-serializing with
     lxml's HTML method writes ``<a id="x"></a>`` and keeps void elements (``<img>``) as is.
+    With *section_id*, every block gets ``data-block="<section_id>:<n>"`` (pagemap.mark_blocks),
+    numbered on the XHTML as the EPUB has it, before the HTML parser sees anything.
     """
+    return _marked_fragment(xhtml, section_id)[0]
+
+
+def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0) -> tuple[str, int]:
+    """``html_fragment``, numbering blocks from *first_block*; also the next block number."""
     wrapper = lxml.etree.fromstring(f"<div>{xhtml}</div>")
+    next_block = first_block
+    if section_id is not None:
+        next_block = pagemap.mark_blocks(wrapper, section_id, first_block)
     cjk_layout.protect_line_breaks(wrapper)
     parts = [_escape_text(wrapper.text or "")]
     parts += [lxml.etree.tostring(child, method="html", encoding="unicode") for child in wrapper]
-    return "".join(parts)
+    return "".join(parts), next_block
 
 
 def _escape_text(text: str) -> str:
@@ -214,14 +233,16 @@ class ProjectFetcher(URLFetcher):
 
 # --- WeasyPrint's log -----------------------------------------------------------------------
 
-# The error records of the write_pdf running in this thread/context, or None outside one.
+# The error records of the lay_out or write_document running in this thread/context, or None
+# outside one.
 _current_errors: contextvars.ContextVar[list[logging.LogRecord] | None] = contextvars.ContextVar(
     "luoshu_pdf_weasyprint_errors", default=None)
 _log_setup_lock = threading.Lock()
 
 
 class _WeasyPrintLogForwarder(logging.Handler):
-    """Moves WeasyPrint's records to luoshu's logger, keeping errors for write_pdf to report.
+    """Moves WeasyPrint's records to luoshu's logger, keeping errors for lay_out and
+    write_document to report.
 
     WeasyPrint warns freely about CSS it does not support (e.g. text-emphasis), which a user
     cannot act on: those go to DEBUG. Its errors (an unreadable image, a stylesheet that is not
@@ -260,19 +281,49 @@ def _collect_weasyprint_errors() -> Iterator[list[logging.LogRecord]]:
 # --- Rendering ------------------------------------------------------------------------------
 
 
-def write_pdf(book: Book, destination: Path) -> None:
-    """Lay out *book* and write the print PDF to *destination* (the caller renames it)."""
+def lay_out(book: Book) -> weasyprint.Document:
+    """Lay out *book*'s print document: the pages, ready to write (``write_document``) and to
+    read where each page begins (``pagemap.page_breaks``).
+
+    Raises ProjectError listing every resource the sandbox refused and every error WeasyPrint
+    logged (an unreadable image, a stylesheet that is not CSS).
+    """
     cjk_layout.install()
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with _collect_weasyprint_errors() as errors:
         document = weasyprint.HTML(
-            string=print_html(book), base_url=fetcher.document_url, url_fetcher=fetcher)
-        document.write_pdf(destination)
+            string=print_html(book), base_url=fetcher.document_url, url_fetcher=fetcher
+        ).render()
+    _raise_problems(fetcher, errors)
+    return document
 
-    problems = list(fetcher.refusals)
+
+def write_document(document: weasyprint.Document, destination: Path) -> None:
+    """Write a laid-out print document (from ``lay_out``) as the PDF *destination*.
+
+    Raises ProjectError for errors WeasyPrint logs while writing (fonts are embedded then).
+    """
+    fetcher = document.url_fetcher if isinstance(document.url_fetcher, ProjectFetcher) else None
+    already = len(fetcher.refusals) if fetcher else 0
+    with _collect_weasyprint_errors() as errors:
+        document.write_pdf(destination)
+    _raise_problems(fetcher, errors, already)
+
+
+def write_pdf(book: Book, destination: Path) -> None:
+    """Lay out *book* and write the print PDF to *destination* (the caller renames it)."""
+    write_document(lay_out(book), destination)
+
+
+def _raise_problems(fetcher: ProjectFetcher | None, errors: list[logging.LogRecord],
+                    already: int = 0) -> None:
+    """Raise the fetcher's refusals (those after the first *already*) and WeasyPrint's errors
+    as one ProjectError, if there are any."""
+    problems = list(fetcher.refusals[already:]) if fetcher else []
+    refused = fetcher.refused_urls if fetcher else set()
     for record in errors:
         # A refused fetch is logged by WeasyPrint too; the fetcher's problem says it better.
-        if isinstance(record.args, tuple) and fetcher.refused_urls.intersection(
+        if isinstance(record.args, tuple) and refused.intersection(
                 arg for arg in record.args if isinstance(arg, str)):
             continue
         problems.append(Problem(f"print PDF: {record.getMessage()}", code="pdf-render"))
