@@ -13,31 +13,26 @@ around it (see ``_Prerendered`` and ``luoshu.zipfiles``).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import io
 import posixpath
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from html import escape
+from pathlib import Path
 
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from . import __version__, accessibility, fonts, markup, zipfiles
-from .errors import Problem, ProjectError, raise_if_errors
+from . import __version__, accessibility, markup, zipfiles
+from .epub_package import PackageFiles, Resource, unique_ascii_path
+from .errors import raise_if_errors
 from .model import Book, BookMeta, Photo, Section, SourceRef
-from .resources import ProjectFiles, decode_data_uri, media_type
-from .templates import environment, theme_css
+from .pagemap import GALLERY_SECTION, PageBreak, insert_page_breaks, page_list
+from .templates import environment
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XHTML_TYPE = "application/xhtml+xml"
-
-# The image types every EPUB 3 reading system must show (EPUB 3.3 "core media types"); any
-# other type would need a fallback image, which a manuscript has no way to give.
-CORE_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/svg+xml", "image/webp"}
-IMAGE_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
-                  "image/svg+xml": ".svg", "image/webp": ".webp"}
 
 # Primary language subtags written right to left (Uyghur, ug, matters to Chinese publishers).
 RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
@@ -45,26 +40,31 @@ RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "
 # Words the book itself shows (headings, navigation labels), by Han script.
 LABELS = {
     "Hans": {"toc": "目录", "landmarks": "导览", "titlepage": "扉页", "gallery": "图片",
-             "bodymatter": "正文", "author_separator": "、"},
+             "bodymatter": "正文", "author_separator": "、", "cover": "封面",
+             "pages": "印刷版页码"},
     "Hant": {"toc": "目錄", "landmarks": "導覽", "titlepage": "扉頁", "gallery": "圖片",
-             "bodymatter": "正文", "author_separator": "、"},
+             "bodymatter": "正文", "author_separator": "、", "cover": "封面",
+             "pages": "印刷版頁碼"},
 }
 
-# Zip entries cannot be dated before 1980 (SOURCE_DATE_EPOCH=0 is common in reproducible builds).
 
 
-def write_epub(book: Book, destination: Path, modified: datetime.datetime) -> None:
+def write_epub(book: Book, destination: Path, modified: datetime.datetime,
+               page_breaks: Sequence[PageBreak] = ()) -> None:
     """Write *book* as an EPUB 3 file at *destination*, dated *modified* (dcterms:modified).
 
-    Identical inputs give byte-identical files. Raises ProjectError listing every resource
-    (photo, stylesheet) that could not be used; nothing is written in that case.
+    *page_breaks* are where the print edition's pages begin (luoshu.pagemap): they become
+    page-break markers in the text and the navigation document's page-list. Identical inputs
+    give byte-identical files. Raises ProjectError listing every resource (photo, stylesheet)
+    that could not be used; nothing is written in that case.
     """
     modified = _as_utc(modified)
-    package = _Package(book)
-    documents, toc = _render_documents(book, package)
+    package = PackageFiles(book)
+    documents, toc = _render_documents(book, package, tuple(page_breaks))
+    package.finish_fonts([document.content for document in documents])
     raise_if_errors(package.problems)
 
-    ebook = _ebooklib_book(book, documents, package.resources, toc)
+    ebook = _ebooklib_book(book, documents, package.resources, toc, bool(page_breaks))
     archive = io.BytesIO()
     ebooklib_epub.write_epub(archive, ebook, {
         "mtime": modified,  # without it ebooklib writes datetime.now() as dcterms:modified
@@ -88,7 +88,7 @@ def _finish_file(book: Book, name: str, data: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-# --- the files of the package --------------------------------------------------------------
+# --- the documents --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -100,105 +100,6 @@ class _Document:
     title: str
     content: bytes
     properties: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Resource:
-    """A stylesheet or image stored as is."""
-
-    path: str
-    manifest_id: str
-    media_type: str
-    content: bytes
-
-
-class _Package:
-    """Collects the images and stylesheets the documents use, and the problems found on the way.
-
-    Every file is read through ProjectFiles (manuscripts are untrusted) and stored once, under
-    an ASCII name: some reading systems still mishandle non-ASCII file names in the zip.
-    """
-
-    def __init__(self, book: Book):
-        self.book = book
-        self.files = ProjectFiles.of(book.project)
-        self.resources: list[_Resource] = []
-        self.problems: list[Problem] = []
-        self._stored: dict[str, str] = {}  # project path (or data: URI) → path in the EPUB
-        self._taken: set[str] = set()
-
-    def stylesheets(self) -> list[str]:
-        """The theme stylesheet, then each project stylesheet; their paths in the EPUB."""
-        theme = theme_css("base.css") + "\n" + theme_css("epub.css") + "\n"
-        theme += fonts.font_css(self.book.fonts, embed=False)
-        paths = [self._store("style/book.css", "text/css", theme.encode("utf-8"), "style")]
-        for reference in self.book.stylesheets:
-            try:
-                resolved = self.files.resolve(reference, referrer=reference)
-            except ProjectError as error:
-                self.problems.extend(error.problems)
-                continue
-            paths.append(self._store(f"style/{resolved.name}", "text/css", resolved.read_bytes(),
-                                     "style"))
-        return paths
-
-    def image(self, src: str, source: SourceRef) -> str | None:
-        """Store the image *src* (relative to manuscript/) once; its path in the EPUB.
-
-        None when the image cannot be used; the problem, located at *source*, is recorded.
-        """
-        try:
-            if src.startswith("data:"):
-                key, kind, name = src, _data_uri_type(src, source), ""
-            else:
-                resolved = self.files.resolve(src, base="manuscript", referrer=source.path)
-                key, name = self.files.relative(resolved), resolved.name
-                kind = media_type(name)
-            if key in self._stored:
-                return self._stored[key]
-            if kind not in CORE_IMAGE_TYPES:
-                raise ProjectError([Problem(
-                    f"{src!r} is {kind}, which EPUB readers need not show: use JPEG, PNG, GIF, "
-                    "SVG or WebP", source.path, code="epub-image-type")])
-            content = self.files.read_bytes(src, base="manuscript", referrer=source.path)
-        except ProjectError as error:
-            # Point at the Markdown line or captions.toml entry, not just at the file.
-            self.problems.extend(dataclasses.replace(p, path=source.path, line=source.line)
-                                 for p in error.problems)
-            return None
-        stem = PurePosixPath(name).stem
-        self._stored[key] = self._store(f"images/{stem}{IMAGE_SUFFIXES[kind]}", kind, content,
-                                        "image")
-        return self._stored[key]
-
-    def _store(self, wanted: str, kind: str, content: bytes, fallback: str) -> str:
-        path = _unique_ascii_path(wanted, self._taken, fallback)
-        self.resources.append(_Resource(path, f"res-{len(self.resources) + 1}", kind, content))
-        return path
-
-
-def _data_uri_type(uri: str, source: SourceRef) -> str:
-    try:
-        return decode_data_uri(uri)[0]
-    except ValueError as error:  # bad base64 (binascii.Error is a ValueError)
-        raise ProjectError([Problem(f"unreadable data: URI ({error})", source.path,
-                                    code="resource-data-uri")]) from error
-
-
-def _unique_ascii_path(wanted: str, taken: set[str], fallback: str) -> str:
-    """*wanted* with its file name reduced to [A-Za-z0-9_-] and made unique among *taken*.
-
-    A name with no ASCII left (洛阳.jpg) becomes *fallback* (image.jpg, image-2.jpg, …).
-    """
-    folder, name = posixpath.split(wanted)
-    stem, suffix = posixpath.splitext(name)
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or fallback
-    path, counter = posixpath.join(folder, stem + suffix), 1
-    while path in taken:
-        counter += 1
-        path = posixpath.join(folder, f"{stem}-{counter}{suffix}")
-    taken.add(path)
-    return path
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -217,7 +118,7 @@ class _TocEntry:
 class _Renderer:
     """Renders the documents of one book: same language, labels and stylesheets for all."""
 
-    def __init__(self, book: Book, package: _Package):
+    def __init__(self, book: Book, package: PackageFiles):
         self.book = book
         self.package = package
         self.labels = LABELS[book.meta.script]
@@ -238,44 +139,58 @@ class _Renderer:
         return _Document(path, manifest_id, title, content, properties)
 
 
-def _render_documents(book: Book, package: _Package) -> tuple[list[_Document], list[_TocEntry]]:
-    """Every spine document in reading order (title page, contents, sections, gallery), and
-    the table of contents."""
+def _render_documents(book: Book, package: PackageFiles, page_breaks: tuple[PageBreak, ...]
+                      ) -> tuple[list[_Document], list[_TocEntry]]:
+    """Every spine document in reading order (cover, title page, contents, sections, gallery),
+    and the table of contents."""
     renderer = _Renderer(book, package)
     labels = renderer.labels
     # Front and back matter live beside nav.xhtml, sections in text/: a section file called
     # gallery.md cannot collide with the gallery.
-    taken = {"titlepage.xhtml", "nav.xhtml", "gallery.xhtml"}
-    section_paths = [_unique_ascii_path(f"text/{s.id}.xhtml", taken, fallback="section")
+    taken = {"cover.xhtml", "titlepage.xhtml", "nav.xhtml", "gallery.xhtml"}
+    section_paths = [unique_ascii_path(f"text/{s.id}.xhtml", taken, fallback="section")
                      for s in book.sections]
+    href_of = dict(zip((s.id for s in book.sections), section_paths))
+    href_of[GALLERY_SECTION] = "gallery.xhtml"
 
     toc = [_toc_entry(section, path) for section, path in zip(book.sections, section_paths)]
     if book.gallery:
         toc.append(_TocEntry(labels["gallery"], "gallery.xhtml", "gallery"))
-    landmarks = [{"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
+    landmarks = [{"type": "cover", "href": "cover.xhtml", "title": labels["cover"]},
+                 {"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
                  {"type": "toc", "href": "nav.xhtml#toc", "title": labels["toc"]}]
     if section_paths:
         landmarks.append({"type": "bodymatter", "href": section_paths[0],
                           "title": labels["bodymatter"]})
 
-    documents = [
+    documents = []
+    cover = package.cover()
+    if cover is not None:
+        documents.append(renderer.document(
+            "cover.xhtml.j2", "cover.xhtml", "cover", labels["cover"], "cover", image=cover,
+            alt=f"{labels['cover']}：{book.meta.title}"))
+    documents += [
         renderer.document("titlepage.xhtml.j2", "titlepage.xhtml", "titlepage", book.meta.title,
                           "frontmatter", meta=book.meta),
         renderer.document("nav.xhtml.j2", "nav.xhtml", "nav", labels["toc"], "frontmatter",
-                          properties=("nav",), toc=toc, landmarks=landmarks),
+                          properties=("nav",), toc=toc, landmarks=landmarks,
+                          pages=page_list(page_breaks, href_of)),
     ]
     for section, path in zip(book.sections, section_paths):
         title_anchor = next((h.anchor for h in section.headings if h.level == 1), None)
         documents.append(renderer.document(
             "section.xhtml.j2", path, _section_id(section), section.title, "bodymatter",
             photos=section.photos, source=section.source,
-            anchor=_section_id(section), labelled_by=title_anchor, section_html=section.html))
+            anchor=_section_id(section), labelled_by=title_anchor,
+            section_html=insert_page_breaks(section.id, section.html, page_breaks)))
     if book.gallery:
-        figures = [markup.figure_html(photo, f"gallery--fig-{number}")
-                   for number, photo in enumerate(book.gallery, start=1)]
+        heading = f'<h1 id="gallery--title">{escape(labels["gallery"])}</h1>'
+        figures = "".join(markup.figure_html(photo, f"gallery--fig-{number}")
+                          for number, photo in enumerate(book.gallery, start=1))
         documents.append(renderer.document(
             "gallery.xhtml.j2", "gallery.xhtml", "gallery", labels["gallery"], "backmatter",
-            photos=book.gallery, source=SourceRef("manuscript/captions.toml"), figures=figures))
+            photos=book.gallery, source=SourceRef("manuscript/captions.toml"),
+            gallery_html=insert_page_breaks(GALLERY_SECTION, heading + figures, page_breaks)))
     return documents, toc
 
 
@@ -291,7 +206,7 @@ def _toc_entry(section: Section, path: str) -> _TocEntry:
     return _TocEntry(section.title, path, _section_id(section), children)
 
 
-def _localize_images(xhtml: str, folder: str, package: _Package, photos: tuple[Photo, ...],
+def _localize_images(xhtml: str, folder: str, package: PackageFiles, photos: tuple[Photo, ...],
                      fallback: SourceRef) -> bytes:
     """Point every <img> of a rendered document at its copy inside the EPUB.
 
@@ -329,13 +244,21 @@ class _Prerendered(ebooklib_epub.EpubHtml):
         return self.content
 
 
-def _ebooklib_book(book: Book, documents: list[_Document], resources: list[_Resource],
-                   toc: list[_TocEntry]) -> ebooklib_epub.EpubBook:
+def _ebooklib_book(book: Book, documents: list[_Document], resources: list[Resource],
+                   toc: list[_TocEntry], has_page_list: bool) -> ebooklib_epub.EpubBook:
     ebook = ebooklib_epub.EpubBook()
     _add_metadata(ebook, book.meta)
-    photos = book.photos
+    if book.config.epub.writing_mode == "vertical-rl":
+        ebook.set_direction("rtl")  # the spine's page-progression-direction: pages turn leftward
+        ebook.add_metadata(None, "meta", "", {"name": "primary-writing-mode",
+                                               "content": "vertical-rl"})  # Kindle reads this
+    if has_page_list:
+        # Which edition the page numbers are from (EPUB Accessibility 1.1).
+        ebook.add_metadata(None, "meta", book.meta.identifier, {"property": "pageBreakSource"})
+    images = [r for r in resources if r.media_type.startswith("image/")]
     _add_accessibility(ebook, book, accessibility.Features(
-        images=len(photos), images_without_alt=sum(not p.alt for p in photos), page_list=False))
+        images=len(images), images_without_alt=sum(not p.alt for p in book.photos),
+        page_list=has_page_list))
     items = {}
     for document in documents:
         item = _Prerendered(uid=document.manifest_id, file_name=document.path,
@@ -344,9 +267,10 @@ def _ebooklib_book(book: Book, documents: list[_Document], resources: list[_Reso
         item.properties = list(document.properties)  # "nav" marks the navigation document
         items[document.path] = ebook.add_item(item)
     for resource in resources:
-        ebook.add_item(ebooklib_epub.EpubItem(uid=resource.manifest_id, file_name=resource.path,
-                                              media_type=resource.media_type,
-                                              content=resource.content))
+        item = ebooklib_epub.EpubItem(uid=resource.manifest_id, file_name=resource.path,
+                                      media_type=resource.media_type, content=resource.content)
+        item.properties = list(resource.properties)  # "cover-image"
+        ebook.add_item(item)
     ebook.add_item(ebooklib_epub.EpubNcx())  # EPUB 2 reading systems still use toc.ncx
 
     ebook.spine = list(items.values())

@@ -33,6 +33,7 @@ table keeps the source font's dates, WOFF2's Brotli compression is deterministic
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
@@ -283,7 +284,9 @@ def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes], *,
         for (_, index, face), (role, characters) in sorted(
                 plan.items(), key=lambda item: (item[0][0], item[0][1], item[0][2].weight)):
             family, stem = _names(role.name, index)
-            data, covered, media_type = _subset(cmaps.take(face), characters, systems, flavor)
+            data, covered, media_type = _subset_face(
+                str(face.path), face.index, face.path.stat().st_mtime_ns, frozenset(characters),
+                frozenset(systems) if systems is not None else None, flavor)
             suffix = _FORMATS[media_type][0]
             embedded.append(EmbeddedFont(
                 path=f"{FOLDER}/{stem}-{face.weight}{suffix}", data=data,
@@ -445,6 +448,19 @@ def _keep_language_systems(font: TTFont, systems: set[str] | None) -> None:
             script.LangSysRecord = [r for r in script.LangSysRecord
                                     if r.LangSysTag.strip() in systems]
             script.LangSysCount = len(script.LangSysRecord)
+
+
+@functools.lru_cache(maxsize=32)
+def _subset_face(path: str, index: int, mtime_ns: int, characters: frozenset[str],
+                 systems: frozenset[str] | None, flavor: str) -> tuple[bytes, frozenset[str], str]:
+    """The face at *path*/*index* cut down to *characters*.
+
+    A pure function of the font file (its path and modification time name it) and the
+    arguments, so results are remembered: building many books, or one book again, in one
+    process subsets each distinct cut once. (Subsetting a CJK font takes seconds.)
+    """
+    font = TTFont(path, fontNumber=index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+    return _subset(font, set(characters), set(systems) if systems is not None else None, flavor)
 
 
 def _subset(font: TTFont, characters: set[str], systems: set[str] | None, flavor: str
