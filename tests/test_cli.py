@@ -218,3 +218,20 @@ def test_real_executable_exit_codes(fixture_project, make_project, tmp_path):
     assert "Traceback" not in ok.stderr
     data = json.loads((good / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert data["artifacts"][0]["path"] == "minimal.epub"
+
+
+def test_photo_without_alt_warns_and_strict_refuses(runner, make_project, make_image, tmp_path):
+    project = make_project(tmp_path / "book", {
+        "manuscript/01-a.md": "# 甲\n\n正文。\n",
+        "manuscript/captions.toml": '[[photo]]\nfile = "photos/a.jpg"\ncaption = "码头"\n',
+        "manuscript/photos/a.jpg": make_image(),
+    })
+    result = runner.invoke(main, ["build", str(project), "--format", "epub"])
+    assert result.exit_code == 0
+    assert "manuscript/captions.toml:1: warning: photos/a.jpg has no alt text" in result.stderr
+
+    (project / "dist" / "book.epub").write_bytes(b"earlier")
+    result = runner.invoke(main, ["build", str(project), "--format", "epub", "--strict"])
+    assert result.exit_code == 1
+    assert "manuscript/captions.toml:1: photos/a.jpg has no alt text" in result.stderr
+    assert (project / "dist" / "book.epub").read_bytes() == b"earlier"

@@ -96,8 +96,11 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str | None
               help=f"Comma-separated formats to build: {', '.join(FORMATS)} "
                    "(default: book.toml [output] formats, or all).")
 @click.option("-v", "--verbose", is_flag=True, help="Print stage progress even when not on a terminal.")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings (e.g. a photo without alt text) as errors: for release builds.")
 @click.option("--debug", is_flag=True, help="Print internal details (for bug reports).")
-def build(project: Path, out: Path | None, formats, verbose: bool, debug: bool) -> None:
+def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
+          debug: bool) -> None:
     """Build the book in PROJECT (default: the current folder).
 
     Writes the outputs and OUT/manifest.json. On a problem with the input, prints one
@@ -118,7 +121,7 @@ def build(project: Path, out: Path | None, formats, verbose: bool, debug: bool) 
                         "about 40× slower (Debian: apt-get install libharfbuzz-subset0)")
 
     try:
-        result = build_book(project, out, formats, progress)
+        result = build_book(project, out, formats, progress, strict=strict)
     except ProjectError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

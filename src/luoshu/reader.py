@@ -221,6 +221,12 @@ def _normalized_photo(photo: Photo, config: Config) -> Photo:
 def _check_photo(files: ProjectFiles, photo: Photo, problems: list[Problem]) -> None:
     """The photo must be an image file inside the project, in a format outputs can carry."""
     where = photo.source or SourceRef(CAPTIONS)
+    if not photo.alt:
+        how = ('add alt = "…" to its [[photo]] entry' if where.path == CAPTIONS
+               else "write it between the brackets: ![what the photo shows](…)")
+        problems.append(Problem(
+            f"{photo.file} has no alt text, a description for readers who cannot see it: {how}",
+            where.path, where.line, code="photo-alt", severity="warning"))
     if photo.file.startswith("data:"):
         return  # inline bytes: nothing to find, and writers decode them themselves
     try:
