@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -204,3 +205,54 @@ def test_epub_passes_daisy_ace_without_violations(built):
     _, out = built
     result = run_ace(_artifact(out, "epub"))
     assert result.ok, str(result)
+
+
+# --- EPUB for e-reader download ---------------------------------------------------------------
+
+
+def test_two_builds_give_byte_identical_epubs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1632614400")
+    first = build_book(ROOT, tmp_path / "one", ["epub"]).artifacts[0]
+    second = build_book(ROOT, tmp_path / "two", ["epub"]).artifacts[0]
+    assert first.sha256 == second.sha256
+    with zipfile.ZipFile(tmp_path / "one" / first.path) as epub:
+        infos = epub.infolist()
+    assert infos[0].filename == "mimetype" and infos[0].compress_type == zipfile.ZIP_STORED
+    assert {info.date_time for info in infos} == {(2021, 9, 26, 0, 0, 0)}
+
+
+def test_sample_epub_is_small_and_carries_its_fonts(built, request):
+    if "[sample]" not in request.node.name:
+        pytest.skip("the budget is the sample's")
+    _, out = built
+    path = _artifact(out, "epub")
+    with zipfile.ZipFile(path) as epub:
+        photos = sum(i.compress_size for i in epub.infolist()
+                     if i.filename.startswith("EPUB/images/") and "cover" not in i.filename)
+        fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
+        opf = epub.read("EPUB/content.opf").decode()
+        nav = epub.read("EPUB/nav.xhtml").decode()
+    assert path.stat().st_size - photos < 300_000
+    assert any("body" in name for name in fonts) and all(n.endswith(".woff2") for n in fonts)
+    assert 'properties="cover-image"' in opf and "pageBreakSource" in opf
+    assert 'epub:type="page-list"' in nav and 'epub:type="landmarks"' in nav
+
+
+def test_vertical_epub_is_valid_and_turns_pages_leftward(tmp_path):
+    project = tmp_path / "book"
+    shutil.copytree(FIXTURES / "minimal-hans", project)
+    toml = project / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        "[epub]", '[epub]\nwriting-mode = "vertical-rl"'), encoding="utf-8")
+    assert "vertical-rl" in toml.read_text(encoding="utf-8")
+    result = build_book(project, project / "dist", ["epub"])
+    path = project / "dist" / result.artifacts[0].path
+    with zipfile.ZipFile(path) as epub:
+        opf = epub.read("EPUB/content.opf").decode()
+        css = epub.read("EPUB/style/book.css").decode()
+    assert 'page-progression-direction="rtl"' in opf
+    assert "writing-mode: vertical-rl" in css
+    check = run_epubcheck(path)
+    assert check.ok, str(check)
+    ace = run_ace(path)
+    assert ace.ok, str(ace)
