@@ -146,8 +146,9 @@ def _opportunity(before: str, after: str) -> bool:
     return is_cjk(before) or is_cjk(after)
 
 
-def _chinese(box) -> bool:
-    lang = (box.style["lang"] or "").lower()
+def _chinese_style(style) -> bool:
+    """Whether text in *style* is Chinese: only Chinese lines get the Chinese rules."""
+    lang = (style["lang"] or "").lower()
     return lang == "zh" or lang.startswith("zh-")
 
 
@@ -200,7 +201,7 @@ def _plan(line) -> tuple[dict, dict, int]:
 
 def justify_line(context, line, extra_width):
     """WeasyPrint's justify_line, with inter-character justification for Chinese lines."""
-    if not _chinese(line):
+    if not _chinese_style(line.style):
         return _original["justify_line"](context, line, extra_width)
     inside, after, count = _plan(line)
     if not count:
@@ -315,11 +316,6 @@ def _copy(attr_list):
     return ffi.gc(copy, pango.pango_attr_list_unref)
 
 
-def _chinese_style(style) -> bool:
-    lang = (style["lang"] or "").lower()
-    return lang == "zh" or lang.startswith("zh-")
-
-
 def _byte_offsets(text: str) -> list[int]:
     """The UTF-8 byte offset of each character of *text*, and of its end (Pango counts bytes)."""
     return [0, *itertools.accumulate(
@@ -331,7 +327,7 @@ def _byte_offsets(text: str) -> list[int]:
 
 def text_align(context, line, available_width, last):
     """WeasyPrint's text_align, after removing Han–Latin margins at the line's two edges."""
-    if _chinese(line):
+    if _chinese_style(line.style):
         _trim_edge_margins(line)
     return _original["text_align"](context, line, available_width, last)
 
