@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import stat
 import zipfile
 
 import pytest
+from PIL import Image
 
 from luoshu import build as build_module
 from luoshu.build import MANIFEST, build_book, modification_time
@@ -289,3 +291,19 @@ def test_outputs_get_the_usual_file_mode(minimal, tmp_path):
         os.umask(previous)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out").iterdir()}
     assert modes == {"minimal.epub": 0o644, "manifest.json": 0o644}
+
+
+def test_a_supplied_cover_replaces_the_typeset_one(tmp_path, make_project, make_image):
+    project = make_project(tmp_path / "book", {
+        "book.toml": ('[book]\ntitle = "书"\nlanguage = "zh-Hans"\n'
+                      '[epub]\ncover = "photos/cover.jpg"\nembed_fonts = false\n'),
+        "manuscript/01-a.md": "# 甲\n\n正文。\n",
+        "manuscript/photos/cover.jpg": make_image("JPEG", (2400, 3600)),
+    })
+    result = build_book(project, project / "dist", ["epub"])
+    with zipfile.ZipFile(project / "dist" / result.artifacts[0].path) as epub:
+        opf = epub.read("EPUB/content.opf").decode()
+        cover = re.search(r'<item href="([^"]+)"[^>]*properties="cover-image"', opf)
+        assert cover and cover[1].endswith(".jpg")
+        with Image.open(io.BytesIO(epub.read(f"EPUB/{cover[1]}"))) as image:
+            assert max(image.size) == 1600  # fit for screens like any photo
