@@ -1,4 +1,4 @@
-"""Embedded, subset fonts for the EPUB (luoshu.epub_fonts).
+"""Embedded, subset fonts for the EPUB (luoshu.epub_fonts, luoshu.font_usage).
 
 The sample book is embedded once per module (subsetting Noto CJK takes seconds): the documents
 are those of the sample's real EPUB, so the title page, the navigation document and every
@@ -19,7 +19,7 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
-from luoshu import epub_fonts
+from luoshu import epub_fonts, font_usage
 from luoshu.build import load_book
 from luoshu.epub import write_epub
 from luoshu.epub_fonts import (
@@ -406,4 +406,4 @@ def test_embedding_is_deterministic(sample):
     (set(), None),  # no language declared: every language system stays
 ])
 def test_language_systems_kept_for_the_documents_languages(languages, systems):
-    assert epub_fonts._language_systems(languages) == systems
+    assert font_usage.language_systems(languages) == systems

@@ -205,7 +205,7 @@ def _value_start(text: str, table: str | None, key: str,
         line = toml_key_line(text, table, key)
     else:
         line = next((n for n in range(after + 1, len(lines) + 1)
-                     if re.match(rf"^\s*\[", lines[n - 1]) is None
+                     if re.match(r"^\s*\[", lines[n - 1]) is None
                      and re.match(rf"^\s*{re.escape(key)}\s*=", lines[n - 1])), None)
     if line is None:
         return None, None

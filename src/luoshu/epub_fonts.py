@@ -7,19 +7,10 @@ needs) and stored in the EPUB as WOFF2, with ``@font-face`` rules and role rules
 embedded family first. Reading systems that honour publisher fonts then draw the intended
 faces; the others still get the system families and the generic family after it.
 
-How a character is assigned to a font mirrors the CSS (``styles/base.css``, ``epub.css`` and
-``fonts.ROLE_SELECTORS``):
-
-- its *role* comes from the nearest ancestor a role selector matches (``h1``–``h6`` and
-  ``.heading`` → heading, ``figcaption`` and ``.caption`` → caption, ``pre``/``code``/``kbd``/
-  ``samp`` → code, everything else → body);
-- its *weight* is 700 inside an element the CSS (or the reading system's default style sheet)
-  makes bold — ``h1``–``h6``, ``strong``, ``b``, ``th`` — and 400 otherwise. ``.heading`` only
-  changes the family, not the weight, as in the CSS. ``em`` is left alone: where emphasis dots
-  are drawn it inherits the surrounding font; where they are not, epub.css sets it in the
-  reading system's own bold ``sans-serif``, which no embedded font could change;
-- then, as CSS font matching does, the face of the role's first family closest to that weight
-  draws it if its character map has it, else the next family's, and so on.
+Which role and weight each character is drawn in is read from the documents as the CSS
+assigns them (``font_usage``). Then, as CSS font matching does, the face of the role's first
+family closest to that weight draws it if its character map has it, else the next family's,
+and so on.
 
 Fallback families become families of their own ("luoshu caption fallback1"), listed after the
 primary one, rather than further ``@font-face`` sources of the primary name with
@@ -35,18 +26,24 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
-from lxml import etree
-from lxml import html as lxml_html
 
+# characters_by_role, element_role and is_invisible are re-exported: callers import them here.
+from .font_usage import (
+    FontUsage,
+    characters_by_role,
+    element_role,
+    is_invisible,
+    language_systems,
+    scan_documents,
+)
 from .fonts import ROLE_NAMES, ROLE_SELECTORS, _invisible
-from .model import FontFace, FontRole, FontSet, script_of
+from .model import FontFace, FontRole, FontSet
 
 __all__ = [
     "FEATURES",
@@ -57,12 +54,11 @@ __all__ = [
     "EmbeddedFonts",
     "characters_by_role",
     "coverage_problems",
+    "element_role",
     "embed_fonts",
     "is_invisible",
 ]
 
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Font files by flavor: media type (EPUB 3.3 core media types all), file suffix, CSS format().
 FLAVORS = ("woff2", "sfnt")
 _FORMATS = {"font/woff2": (".woff2", "woff2"), "font/otf": (".otf", "opentype"),
@@ -80,7 +76,8 @@ TYPOGRAPHY_ROLES = ("body", "heading", "caption")
 # OpenType features kept (all others are dropped with their lookups and the glyphs only they
 # reach):
 #   ccmp, locl      — glyph composition and the language's glyph forms (shapers apply them
-#                     by default; locl is kept for the documents' languages only, see below);
+#                     by default; locl is kept for the documents' languages only, see
+#                     font_usage.language_systems);
 #   vert, vrt2      — vertical forms of punctuation, for vertical writing modes;
 #   kern, vkrn      — kerning (Latin text, punctuation pairs) horizontal and vertical;
 #   palt, vpal, halt, vhal — proportional and half-width punctuation, which reading systems
@@ -95,28 +92,6 @@ FEATURES = ("ccmp", "locl", "vert", "vrt2", "kern", "vkrn", "palt", "vpal", "hal
 # (13, 14: the fonts are under the SIL OFL, which travels with the font), typographic family
 # and subfamily (16, 17). English records only.
 NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14, 16, 17)
-
-# Elements drawn bold: base.css (h1–h6, strong) and the HTML default style sheet (b, th).
-BOLD_ELEMENTS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th"})
-# Elements whose text is never drawn.
-HIDDEN_ELEMENTS = frozenset({"head", "script", "style", "template"})
-# List markers a reading system draws in the list's font: decimal numbers for <ol>, disc,
-# circle and square for nested <ul>. nav.toc lists have no markers (epub.css).
-OL_MARKERS = "0123456789."
-UL_MARKERS = "•◦▪"
-
-# OpenType language systems for a BCP 47 language (primary subtag, or Chinese by script and
-# region). Only the documents' languages keep their locl substitutions: in a Noto CJK face
-# every other language system pulls in further sets of glyph forms (70% more bytes for the
-# sample's body font).
-_ZH_REGION_SYSTEMS = {"hk": "ZHH", "mo": "ZHTM", "tw": "ZHT"}
-_LANGUAGE_SYSTEMS = {"ja": "JAN", "ko": "KOR"}
-
-
-def is_invisible(char: str) -> bool:
-    """Whitespace, controls, format characters and variation selectors: they need no glyph."""
-    return _invisible(char)
-
 
 @dataclass(frozen=True)
 class EmbeddedFont:
@@ -148,115 +123,6 @@ class EmbeddedFonts:
         return sum(len(font.data) for font in self.fonts)
 
 
-# --- which characters each role draws ----------------------------------------------------
-
-
-@dataclass
-class _Scan:
-    text: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # what the text draws
-    markers: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # list markers
-    languages: set[str] = field(default_factory=set)  # BCP 47 tags found on elements
-
-    def add(self, table: dict, key: tuple[str, int], text: str) -> None:
-        chars = {c for c in text if unicodedata.category(c) != "Cc"}
-        if chars:
-            table.setdefault(key, set()).update(chars)
-
-
-def characters_by_role(documents: Iterable[str | bytes]) -> dict[tuple[str, int], set[str]]:
-    """(role, weight) → the characters the documents' text draws in that role and weight.
-
-    *documents* are the XHTML documents of the EPUB (whole documents, or fragments and plain
-    text, which are read as the content of a ``<body>``). Text in ``<head>`` (the ``<title>``)
-    is not drawn and not counted; the navigation document and the title page are documents
-    like any other. Controls (newlines, tabs) are left out; other whitespace is kept, since
-    ideographic and no-break spaces have widths of their own.
-    """
-    return _scan(documents).text
-
-
-def _scan(documents: Iterable[str | bytes]) -> _Scan:
-    scan = _Scan()
-    for document in documents:
-        root = _parse(document)
-        _walk(root, "body", False, False, scan)
-    return scan
-
-
-def _parse(document: str | bytes) -> etree._Element:
-    """The document as a tree: XHTML when it is well-formed, else read as an HTML fragment."""
-    data = document.encode("utf-8") if isinstance(document, str) else document
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
-        pass
-    text = data.decode("utf-8-sig")
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    if re.search(r"<html[\s>]", text, re.IGNORECASE):  # a whole document, not well-formed
-        return lxml_html.document_fromstring(text)
-    try:  # a fragment with several top elements, or plain text
-        return etree.fromstring(f'<body xmlns="{XHTML_NS}">{text}</body>'.encode(), parser)
-    except etree.XMLSyntaxError:  # HTML entities, unclosed tags
-        return lxml_html.fragment_fromstring(text, create_parent="body")
-
-
-def _simple_selectors() -> list[tuple[int, int, str, str, str]]:
-    """(specificity, rule order, "tag"/"class", name, role) for each selector of ROLE_SELECTORS."""
-    selectors = []
-    for order, role in enumerate(ROLE_NAMES):
-        for selector in ROLE_SELECTORS[role].split(","):
-            selector = selector.strip()
-            if re.fullmatch(r"\.[A-Za-z_][\w-]*", selector):
-                selectors.append((10, order, "class", selector[1:], role))
-            elif re.fullmatch(r"[A-Za-z][\w-]*", selector):
-                selectors.append((1, order, "tag", selector.lower(), role))
-            else:  # tests/test_epub_fonts.py keeps ROLE_SELECTORS within what is read here
-                raise ValueError(f"role selector {selector!r} is not a plain element or class")
-    return selectors
-
-
-_SELECTORS = _simple_selectors()
-
-
-def element_role(name: str, classes: Iterable[str] = ()) -> str | None:
-    """The role whose font-family rule applies to an element itself (None: it inherits).
-
-    Of several matching rules the most specific wins, then the later one (the cascade).
-    """
-    classes = set(classes)
-    best = None
-    for specificity, order, kind, value, role in _SELECTORS:
-        matches = (value == name) if kind == "tag" else (value in classes)
-        if matches and (best is None or (specificity, order) >= best[:2]):
-            best = (specificity, order, role)
-    return best[2] if best else None
-
-
-def _walk(element: etree._Element, role: str, bold: bool, in_toc: bool, scan: _Scan) -> None:
-    name = etree.QName(element).localname.lower()
-    if name in HIDDEN_ELEMENTS:
-        return
-    language = element.get(XML_LANG) or element.get("lang")
-    if language:
-        scan.languages.add(language)
-    role = element_role(name, (element.get("class") or "").split()) or role
-    bold = bold or name in BOLD_ELEMENTS
-    in_toc = in_toc or (name == "nav" and "toc" in (element.get("class") or "").split())
-    key = (role, 700 if bold else 400)
-    if name == "ol" and not in_toc:
-        scan.add(scan.markers, key, OL_MARKERS)
-    elif name == "ul" and not in_toc:
-        scan.add(scan.markers, key, UL_MARKERS)
-    if element.text:
-        scan.add(scan.text, key, element.text)
-    for child in element:
-        if isinstance(child.tag, str):
-            _walk(child, role, bold, in_toc, scan)
-        if child.tail:  # the tail is the parent's text, also after comments and PIs
-            scan.add(scan.text, key, child.tail)
-
-
 # --- embedding ---------------------------------------------------------------------------
 
 
@@ -275,8 +141,8 @@ def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes], *,
     """
     if flavor not in FLAVORS:
         raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
-    scan = _scan(documents)
-    systems = _language_systems(scan.languages)
+    scan = scan_documents(documents)
+    systems = language_systems(scan.languages)
     cmaps = _Cmaps()
     embedded = []
     try:
@@ -297,7 +163,7 @@ def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes], *,
     return EmbeddedFonts(tuple(embedded), _css(fonts, embedded))
 
 
-def _plan(fonts: FontSet, scan: _Scan, cmaps: _Cmaps
+def _plan(fonts: FontSet, scan: FontUsage, cmaps: _Cmaps
           ) -> dict[tuple[int, int, FontFace], tuple[FontRole, set[str]]]:
     """(role order, family index, face) → (role, characters to cut from that face).
 
@@ -410,27 +276,6 @@ class _Cmaps:
         for font in self._fonts.values():
             font.close()
         self._fonts.clear()
-
-
-def _language_systems(languages: set[str]) -> set[str] | None:
-    """The OpenType language systems to keep for BCP 47 *languages*; None keeps them all
-    (documents that declare no language)."""
-    if not languages:
-        return None
-    systems = set()
-    for language in languages:
-        parts = [p.lower() for p in language.replace("_", "-").split("-")]
-        if parts[0] == "zh":
-            region = next((p for p in parts[1:] if p in _ZH_REGION_SYSTEMS), None)
-            if region:
-                systems.add(_ZH_REGION_SYSTEMS[region])
-                if region == "mo":  # older fonts know Macao only as Traditional Chinese
-                    systems.add("ZHT")
-            else:
-                systems.add("ZHT" if script_of(language) == "Hant" else "ZHS")
-        elif parts[0] in _LANGUAGE_SYSTEMS:
-            systems.add(_LANGUAGE_SYSTEMS[parts[0]])
-    return systems
 
 
 def _keep_language_systems(font: TTFont, systems: set[str] | None) -> None:
