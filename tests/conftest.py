@@ -8,11 +8,6 @@
   image made with Pillow (any format Pillow writes: JPEG, PNG, GIF, BMP…).
 - ``FIXTURES`` is tests/fixtures/; ``fixture_project(name)`` copies a fixture project into a
   fresh temporary folder (builds write dist/, which must not land in the repository).
-
-Reading the character map of a Noto CJK collection takes about half a second and every build
-does it again (``Coverage`` is never shared between builds, by design). For speed, the session
-shares those maps between tests, keyed on the font file's path, face index, size and mtime, so
-what is checked is exactly what a fresh read would give.
 """
 
 from __future__ import annotations
@@ -54,25 +49,6 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (16, 12),
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt)
     return buffer.getvalue()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def shared_font_cmaps():
-    from luoshu import fonts
-
-    read = fonts.Coverage._cmap
-    cache: dict = {}
-
-    def cached(self, face):
-        stat = Path(face.path).stat()
-        key = (str(face.path), face.index, stat.st_size, stat.st_mtime_ns)
-        if key not in cache:
-            cache[key] = read(self, face)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fonts.Coverage, "_cmap", cached)
-        yield
 
 
 @pytest.fixture

@@ -141,7 +141,7 @@ def test_font_coverage_is_checked(runner, make_project, tmp_path):
     result = run(runner, str(project))
     assert result.exit_code == 1
     assert result.stdout.startswith(
-        f"manuscript/01-a.md:3: font-missing-glyph error: no configured font covers U+20000")
+        "manuscript/01-a.md:3: font-missing-glyph error: no configured font covers U+20000")
 
 
 def test_config_problems_stop_early(runner, make_project, tmp_path):

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
+from .fonts import character_map
 from .model import FontFace, FontRole, FontSet
 
 # The sets of luoshu.cjk_layout (which imports WeasyPrint; the EPUB path need not), plus the
@@ -72,19 +72,9 @@ def _nearest_per_family(role: FontRole, weight: int) -> list[FontFace]:
     return result
 
 
-@lru_cache(maxsize=32)
-def _cmap(path: str, index: int, mtime_ns: int) -> frozenset[int]:
-    font = TTFont(path, fontNumber=index, lazy=True)
-    try:
-        return frozenset(font.getBestCmap() or {})
-    finally:
-        font.close()
-
-
 def _covers(face: FontFace, char: str) -> bool:
     try:
-        stat = face.path.stat()
-        return ord(char) in _cmap(str(face.path), face.index, stat.st_mtime_ns)
+        return ord(char) in character_map(face)
     except Exception:  # noqa: BLE001 - an unreadable font covers nothing (fonts were checked)
         return False
 

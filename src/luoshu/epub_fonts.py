@@ -42,7 +42,7 @@ from .font_usage import (
     language_systems,
     scan_documents,
 )
-from .fonts import ROLE_NAMES, ROLE_SELECTORS, _invisible
+from .fonts import ROLE_NAMES, ROLE_SELECTORS, _invisible, character_map
 from .model import FontFace, FontRole, FontSet
 
 __all__ = [
@@ -143,28 +143,23 @@ def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes], *,
         raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
     scan = scan_documents(documents)
     systems = language_systems(scan.languages)
-    cmaps = _Cmaps()
     embedded = []
-    try:
-        plan = _plan(fonts, scan, cmaps)
-        for (_, index, face), (role, characters) in sorted(
-                plan.items(), key=lambda item: (item[0][0], item[0][1], item[0][2].weight)):
-            family, stem = _names(role.name, index)
-            data, covered, media_type = _subset_face(
-                str(face.path), face.index, face.path.stat().st_mtime_ns, frozenset(characters),
-                frozenset(systems) if systems is not None else None, flavor)
-            suffix = _FORMATS[media_type][0]
-            embedded.append(EmbeddedFont(
-                path=f"{FOLDER}/{stem}-{face.weight}{suffix}", data=data,
-                media_type=media_type, family=family, weight=face.weight, role=role.name,
-                characters=covered, source=face))
-    finally:
-        cmaps.close()
+    plan = _plan(fonts, scan)
+    for (_, index, face), (role, characters) in sorted(
+            plan.items(), key=lambda item: (item[0][0], item[0][1], item[0][2].weight)):
+        family, stem = _names(role.name, index)
+        data, covered, media_type = _subset_face(
+            str(face.path), face.index, face.path.stat().st_mtime_ns, frozenset(characters),
+            frozenset(systems) if systems is not None else None, flavor)
+        suffix = _FORMATS[media_type][0]
+        embedded.append(EmbeddedFont(
+            path=f"{FOLDER}/{stem}-{face.weight}{suffix}", data=data,
+            media_type=media_type, family=family, weight=face.weight, role=role.name,
+            characters=covered, source=face))
     return EmbeddedFonts(tuple(embedded), _css(fonts, embedded))
 
 
-def _plan(fonts: FontSet, scan: FontUsage, cmaps: _Cmaps
-          ) -> dict[tuple[int, int, FontFace], tuple[FontRole, set[str]]]:
+def _plan(fonts: FontSet, scan: FontUsage) -> dict[tuple[int, int, FontFace], tuple[FontRole, set[str]]]:
     """(role order, family index, face) → (role, characters to cut from that face).
 
     Text characters (visible ones) decide which faces are embedded; the optional ones
@@ -189,7 +184,7 @@ def _plan(fonts: FontSet, scan: FontUsage, cmaps: _Cmaps
             if not faces or not required:
                 continue
             face = match_weight(weight, faces)
-            cmap = cmaps.get(face)
+            cmap = character_map(face)
             taken = {c for c in required if ord(c) in cmap}
             if not taken:
                 continue
@@ -237,45 +232,6 @@ def match_weight(weight: int, faces: Iterable[FontFace]) -> FontFace:
     faces = list(faces)
     best = closest_weight(weight, [face.weight for face in faces])
     return next(face for face in faces if face.weight == best)
-
-
-class _Cmaps:
-    """Loads each face once: its character map for the plan, then the same font to subset."""
-
-    def __init__(self):
-        self._fonts: dict[tuple[str, int], TTFont] = {}
-        self._cmaps: dict[tuple[str, int], frozenset[int]] = {}
-
-    @staticmethod
-    def _key(face: FontFace) -> tuple[str, int]:
-        return (str(face.path), face.index)
-
-    @staticmethod
-    def _open(face: FontFace) -> TTFont:
-        # lazy: tables are read when first used, so only what the subset needs is parsed.
-        # recalcBBoxes=False: the bounding boxes of hhea, vhea and CFF stay those of the full
-        # font (still true bounds for a subset); recomputing them draws every glyph, which is
-        # a third of the time. recalcTimestamp=False keeps head.modified: deterministic bytes.
-        return TTFont(face.path, fontNumber=face.index, lazy=True, recalcBBoxes=False,
-                      recalcTimestamp=False)
-
-    def get(self, face: FontFace) -> frozenset[int]:
-        key = self._key(face)
-        if key not in self._cmaps:
-            if key not in self._fonts:
-                self._fonts[key] = self._open(face)
-            self._cmaps[key] = frozenset(self._fonts[key].getBestCmap() or {})
-        return self._cmaps[key]
-
-    def take(self, face: FontFace) -> TTFont:
-        """The loaded font, handed over for subsetting (which changes it); reloaded if taken."""
-        font = self._fonts.pop(self._key(face), None)
-        return font if font is not None else self._open(face)
-
-    def close(self) -> None:
-        for font in self._fonts.values():
-            font.close()
-        self._fonts.clear()
 
 
 def _keep_language_systems(font: TTFont, systems: set[str] | None) -> None:

@@ -13,6 +13,7 @@ code point, the character and ``file:line``.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import tomllib
 import unicodedata
@@ -201,11 +202,29 @@ def font_css(fonts: FontSet, embed: bool, base: str = "") -> str:
 # --- coverage ("never ship tofu") ---------------------------------------------------------
 
 
+def character_map(face: FontFace) -> frozenset[int]:
+    """The code points *face* has glyphs for.
+
+    Reading the map of a Noto CJK collection takes a few tenths of a second, and the no-tofu
+    check, the EPUB font subsetter and the cover all need the same maps; the file's path and
+    modification time name it, so the answer is remembered per process (a pure memo).
+    """
+    return _character_map(str(face.path), face.index, face.path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _character_map(path: str, index: int, mtime_ns: int) -> frozenset[int]:
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
 class Coverage:
     """Which characters each role's fonts can draw; built once per build, never shared."""
 
     def __init__(self, fonts: FontSet):
-        self._cmaps: dict[tuple[Path, int], frozenset[int]] = {}
         self.roles = {role.name: role for role in fonts.roles}
         self._covered: dict[str, frozenset[int]] = {}
 
@@ -213,16 +232,9 @@ class Coverage:
         if role not in self._covered:
             points: set[int] = set()
             for face in _regular_faces(self.roles[role].faces):
-                points |= self._cmap(face)
+                points |= character_map(face)
             self._covered[role] = frozenset(points)
         return self._covered[role]
-
-    def _cmap(self, face: FontFace) -> frozenset[int]:
-        key = (face.path, face.index)
-        if key not in self._cmaps:
-            font = TTFont(face.path, fontNumber=face.index, lazy=True)
-            self._cmaps[key] = frozenset(font.getBestCmap() or {})
-        return self._cmaps[key]
 
     def missing(self, text: str, role: str) -> list[str]:
         """Characters of *text* that the role's fonts lack, in order of appearance, once each."""
