@@ -39,18 +39,14 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import ffi, pango
 
+from .kinsoku import (CLOSING, INSEPARABLE, NOT_AT_LINE_END, NOT_AT_LINE_START,
+                      OPENING, PAUSE_OR_STOP)
 from .model import script_of
 
 VERIFIED_WEASYPRINT = "70.0"
 WORD_JOINER = "\u2060"
 _PANGO_SCALE = 1024  # Pango units per point (PANGO_SCALE)
 
-OPENING = set("（〔［｛〈《「『【〖〘〚“‘")
-CLOSING = set("）〕］｝〉》」』】〗〙〛”’")
-PAUSE_OR_STOP = set("，。、；：？！")
-NOT_AT_LINE_START = CLOSING | PAUSE_OR_STOP | set("…‥・·ー々〻ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ%‰℃")
-NOT_AT_LINE_END = OPENING
-INSEPARABLE = set("—…")  # ——, …… are one mark drawn as two glyphs
 
 
 def is_cjk(char: str) -> bool:

@@ -26,16 +26,14 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from . import kinsoku
 from .fonts import character_map
+from .kinsoku import CLOSING, NOT_AT_LINE_END, OPENING, PAUSE_OR_STOP
 from .model import FontFace, FontRole, FontSet
 
-# The sets of luoshu.cjk_layout (which imports WeasyPrint; the EPUB path need not), plus the
-# dashes: luoshu.cjk_layout keeps —— off a line start with a joiner, here it is a rule.
-OPENING = set("（〔［｛〈《「『【〖〘〚“‘")
-CLOSING = set("）〕］｝〉》」』】〗〙〛”’")
-PAUSE_OR_STOP = set("，。、；：？！")
-NOT_AT_LINE_START = CLOSING | PAUSE_OR_STOP | set("…‥・·ー々〻ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ%‰℃—⸺")
-NOT_AT_LINE_END = OPENING
+# The pages' classes (luoshu.kinsoku) plus the dashes: in print, Unicode line breaking keeps
+# —— whole after a character; Pillow has no line breaking, so here it is a rule.
+NOT_AT_LINE_START = kinsoku.NOT_AT_LINE_START | frozenset("—⸺")
 _BREAK_AFTER = CLOSING | PAUSE_OR_STOP | set("—⸺…")  # a line may end here at no cost
 
 
