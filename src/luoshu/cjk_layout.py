@@ -39,7 +39,7 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import ffi, pango
 
-from .kinsoku import (CLOSING, INSEPARABLE, NOT_AT_LINE_END, NOT_AT_LINE_START,
+from .cjk_chars import (CLOSING, INSEPARABLE, NOT_AT_LINE_END, NOT_AT_LINE_START,
                       OPENING, PAUSE_OR_STOP)
 from .model import script_of
 

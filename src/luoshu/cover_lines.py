@@ -26,14 +26,14 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from . import kinsoku
+from . import cjk_chars
 from .fonts import character_map
-from .kinsoku import CLOSING, NOT_AT_LINE_END, OPENING, PAUSE_OR_STOP
+from .cjk_chars import CLOSING, NOT_AT_LINE_END, OPENING, PAUSE_OR_STOP
 from .model import FontFace, FontRole, FontSet
 
-# The pages' classes (luoshu.kinsoku) plus the dashes: in print, Unicode line breaking keeps
+# The pages' classes (luoshu.cjk_chars) plus the dashes: in print, Unicode line breaking keeps
 # —— whole after a character; Pillow has no line breaking, so here it is a rule.
-NOT_AT_LINE_START = kinsoku.NOT_AT_LINE_START | frozenset("—⸺")
+NOT_AT_LINE_START = cjk_chars.NOT_AT_LINE_START | frozenset("—⸺")
 _BREAK_AFTER = CLOSING | PAUSE_OR_STOP | set("—⸺…")  # a line may end here at no cost
 
 

@@ -35,10 +35,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .cjk_chars import HAN
 from .model import TypographyOptions
 from .textmask import FREE, SYNTAX, Mask, blocks, protect
 
-HAN = "\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Unambiguous CJK punctuation: CJK Symbols and Punctuation (not the ideographic space), the
 # full-width ASCII punctuation, half-width corner brackets, vertical and small forms; kana.
 CJK_PUNCTUATION = ("\u3001-\u3004\u3008-\u3011\u3014-\u301f\u3030\uff01-\uff0f\uff1a-\uff20"

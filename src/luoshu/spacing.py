@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .cjk_chars import HAN  # full-width punctuation next to Latin stays tight
+
 # clreq: "spacing between Han characters and Western digits" is customary in Chinese
 # typesetting as it is for letters. False would leave a run made only of digits (3倍, 2021年)
 # tight while still spacing mixed runs (5G网络).
@@ -47,9 +49,6 @@ SPACE_HAN_DIGITS = True
 # Elements whose text is code: never changed (also used by markup's line-break joining).
 CODE_ELEMENTS = frozenset({"pre", "code", "kbd", "samp"})
 
-# Han characters: CJK ideographs (with Extension A and B–H, compatibility ideographs), 〇 and
-# 々. Not punctuation, not kana: full-width punctuation next to Latin stays tight.
-HAN = "\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Western letters: Latin (with Latin-1 and Extended-A/B, Extended Additional), Greek, Cyrillic.
 LETTERS = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
            "\u0386\u0388-\u03ce\u0400-\u04ff")
