@@ -27,7 +27,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from . import cjk_chars
-from .fonts import character_map
+from .fonts import character_map, faces_per_family
 from .cjk_chars import CLOSING, NOT_AT_LINE_END, OPENING, PAUSE_OR_STOP
 from .model import FontFace, FontRole, FontSet
 
@@ -47,27 +47,16 @@ class _FaceChooser:
         self.fonts = fonts
 
     def faces(self, role: FontRole, weight: int) -> tuple[FontFace, ...]:
-        """Per family of *role* (in order) the face nearest *weight*, then the other roles'."""
-        chosen = _nearest_per_family(role, weight)
+        """Per family of *role* (in order) the face CSS matching picks for *weight*, then the
+        other roles'."""
+        chosen = faces_per_family(role.faces, weight)
         for other in (self.fonts.heading, self.fonts.body, self.fonts.caption, self.fonts.code):
             if other is not role:
-                chosen += _nearest_per_family(other, weight)
+                chosen += faces_per_family(other.faces, weight)
         unique: dict[tuple[Path, int], FontFace] = {}
         for face in chosen:
             unique.setdefault((face.path, face.index), face)
         return tuple(unique.values())
-
-
-def _nearest_per_family(role: FontRole, weight: int) -> list[FontFace]:
-    result = []
-    for family in dict.fromkeys(role.families):
-        faces = [face for face in role.faces if face.family == family]
-        if faces:
-            # Nearest weight; on a tie the heavier for bold, the lighter for regular.
-            result.append(min(faces, key=lambda f: (abs(f.weight - weight),
-                                                    -f.weight if weight >= 600 else f.weight,
-                                                    str(f.path), f.index)))
-    return result
 
 
 def _covers(face: FontFace, char: str) -> bool:

@@ -42,7 +42,8 @@ from .font_usage import (
     language_systems,
     scan_documents,
 )
-from .fonts import ROLE_NAMES, ROLE_SELECTORS, _invisible, character_map
+from .fonts import (ROLE_NAMES, ROLE_SELECTORS, _invisible, character_map,  # noqa: F401
+                    closest_weight, match_weight)
 from .model import FontFace, FontRole, FontSet
 
 __all__ = [
@@ -201,37 +202,6 @@ def _names(role: str, index: int) -> tuple[str, str]:
     if index == 0:
         return f"luoshu {role}", role
     return f"luoshu {role} fallback{index}", f"{role}-fallback{index}"
-
-
-def closest_weight(weight: int, available: Iterable[int]) -> int:
-    """The weight CSS font matching picks for *weight* among a family's *available* weights.
-
-    CSS Fonts 4, §5.2: for 400, 500 is tried first, then lighter weights, then heavier; for
-    500, 400 then lighter then heavier; above 500, heavier weights first, then lighter; below
-    400, lighter first, then heavier.
-    """
-
-    def rank(w: int) -> tuple[int, int]:
-        if w == weight:
-            return (0, 0)
-        if 400 <= weight <= 500:
-            if weight < w <= 500:
-                return (1, w - weight)
-            if w < weight:
-                return (2, weight - w)
-            return (3, w - weight)
-        if weight > 500:
-            return (1, w - weight) if w > weight else (2, weight - w)
-        return (1, weight - w) if w < weight else (2, w - weight)
-
-    return min(available, key=rank)
-
-
-def match_weight(weight: int, faces: Iterable[FontFace]) -> FontFace:
-    """The face of one family CSS font matching picks for *weight* (the first of equals)."""
-    faces = list(faces)
-    best = closest_weight(weight, [face.weight for face in faces])
-    return next(face for face in faces if face.weight == best)
 
 
 def _keep_language_systems(font: TTFont, systems: set[str] | None) -> None:

@@ -231,7 +231,8 @@ class Coverage:
     def covered(self, role: str) -> frozenset[int]:
         if role not in self._covered:
             points: set[int] = set()
-            for face in _regular_faces(self.roles[role].faces):
+            # Per family the regular face: bold faces cover the same characters.
+            for face in faces_per_family(self.roles[role].faces, 400):
                 points |= character_map(face)
             self._covered[role] = frozenset(points)
         return self._covered[role]
@@ -246,14 +247,42 @@ class Coverage:
         return list(seen)
 
 
-def _regular_faces(faces: Iterable[FontFace]) -> list[FontFace]:
-    """Per family, the face closest to regular weight (bold faces cover the same characters)."""
-    best: dict[str, FontFace] = {}
-    for face in faces:
-        current = best.get(face.family)
-        if current is None or abs(face.weight - 400) < abs(current.weight - 400):
-            best[face.family] = face
-    return list(best.values())
+def closest_weight(weight: int, available: Iterable[int]) -> int:
+    """The weight CSS font matching picks for *weight* among a family's *available* weights.
+
+    CSS Fonts 4, §5.2: for 400, 500 is tried first, then lighter weights, then heavier; for
+    500, 400 then lighter then heavier; above 500, heavier weights first, then lighter; below
+    400, lighter first, then heavier.
+    """
+
+    def rank(w: int) -> tuple[int, int]:
+        if w == weight:
+            return (0, 0)
+        if 400 <= weight <= 500:
+            if weight < w <= 500:
+                return (1, w - weight)
+            if w < weight:
+                return (2, weight - w)
+            return (3, w - weight)
+        if weight > 500:
+            return (1, w - weight) if w > weight else (2, weight - w)
+        return (1, weight - w) if w < weight else (2, w - weight)
+
+    return min(available, key=rank)
+
+
+def match_weight(weight: int, faces: Iterable[FontFace]) -> FontFace:
+    """The face of one family CSS font matching picks for *weight* (the first of equals)."""
+    faces = list(faces)
+    best = closest_weight(weight, [face.weight for face in faces])
+    return next(face for face in faces if face.weight == best)
+
+
+def faces_per_family(faces: Iterable[FontFace], weight: int) -> list[FontFace]:
+    """Per family, in order, the face CSS font matching picks for *weight*."""
+    faces = list(faces)
+    families = dict.fromkeys(face.family for face in faces)
+    return [match_weight(weight, [f for f in faces if f.family == family]) for family in families]
 
 
 def _invisible(char: str) -> bool:
