@@ -68,7 +68,7 @@ def test_defaults_for_optional_tables(tmp_path, make_project):
 
 
 def test_date_as_string_and_integers_as_floats(tmp_path, make_project):
-    text = BASE + 'date = "2023-12-31"\n\n[print]\ntrim_width_mm = 148\nline_height = 1.6\n'
+    text = BASE + 'date = "2023-12-31"\n\n[print]\ntrim_width_mm = 148\ntrim_height_mm = 210\nline_height = 1.6\n'
     config = load_config(make_project(tmp_path, {"book.toml": text}))
     assert config.book.date == dt.date(2023, 12, 31)
     assert config.print.trim_width_mm == 148.0

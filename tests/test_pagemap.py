@@ -151,12 +151,14 @@ def text_after_markers(xhtml: str) -> dict[str, str]:
 # --- the print side -----------------------------------------------------------------------
 
 
-def test_every_folio_has_one_break_and_labels_are_consecutive(book, laid_out):
+def test_every_folio_has_one_break_and_labels_increase(book, laid_out):
     breaks, path = laid_out
     folios = [folio for folio, _ in printed_pages(book, path) if folio]
     assert len(folios) >= 8  # the book does span pages
     assert [b.label for b in breaks] == folios
-    assert folios == [str(n) for n in range(1, len(folios) + 1)]
+    # Pages left blank before a section's recto count but show no folio: numbers may skip.
+    numbers = [int(folio) for folio in folios]
+    assert numbers[0] == 1 and numbers == sorted(set(numbers))
     assert len({b.id for b in breaks}) == len(breaks)
 
 
@@ -249,7 +251,8 @@ def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, 
     assert [a.format for a in result.artifacts] == formats  # in the order asked for
     assert stages[4:] == sorted(formats, key=lambda f: f != "pdf") + ["manifest"]  # PDF first
     (book,) = laid_out
-    assert [b.label for b in given[0]] == [str(n) for n in range(1, len(given[0]) + 1)]
+    numbers = [int(b.label) for b in given[0]]  # blank versos have no folio: numbers skip
+    assert numbers[0] == 1 and numbers == sorted(set(numbers))
     assert {b.section_id for b in given[0]} == {s.id for s in book.sections} | {GALLERY_SECTION}
     if "pdf" in formats:
         assert (tmp_path / "out/minimal.pdf").read_bytes().startswith(b"%PDF")

@@ -17,13 +17,14 @@ import uuid
 from pathlib import Path
 
 from .errors import Problem, ProjectError
-from .model import BookMeta, Config, EpubOptions, OutputOptions, PrintOptions, TypographyOptions
+from .model import (TRIM_SIZES, BookMeta, Config, EpubOptions, OutputOptions, PrintOptions,
+                    TypographyOptions)
 from .punctuation import normalize
 from .resources import read_toml, toml_key_line
 from .typocheck import CODES as CHECK_CODES
 
 BOOK_TOML = "book.toml"
-FORMATS = ("epub", "pdf")
+FORMATS = ("epub", "pdf", "pdf-press")
 WRITING_MODES = ("horizontal-tb", "vertical-rl")
 
 # One line per option: shown in error messages and in the README's reference.
@@ -39,21 +40,32 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
         "description": "A sentence or two describing the book.",
         "rights": "Copyright or licence statement.",
         "subjects": "List of subject keywords.",
+        "edition": '版次 as the copyright page prints it, e.g. "2026年11月第1版".',
+        "printing": '印次 as the copyright page prints it, e.g. "2026年11月第1次印刷".',
         "sections": "Section ids in reading order; default: manuscript/*.md in file-name order.",
     },
     "output": {
-        "formats": 'Formats built by default, e.g. ["epub", "pdf"].',
+        "formats": 'Formats built by default: "epub", "pdf" (RGB reading copy), "pdf-press" '
+                   '(PDF/X-4, CMYK, bleed and crop marks).',
         "basename": "File name stem of the outputs (book → book.epub, book.pdf).",
     },
     "print": {
-        "trim_width_mm": "Trim width in millimetres (default 185, 16开).",
-        "trim_height_mm": "Trim height in millimetres (default 260, 16开).",
+        "trim": 'Trim size: "16k" (185×260 mm, default), "big16k", "32k", "big32k", "a4", '
+                '"a5", "b5", or "custom" with trim_width_mm and trim_height_mm.',
+        "trim_width_mm": "Custom trim width in millimetres (with trim_height_mm).",
+        "trim_height_mm": "Custom trim height in millimetres (with trim_width_mm).",
         "margin_top_mm": "Top margin in millimetres.",
         "margin_bottom_mm": "Bottom margin in millimetres.",
         "margin_inner_mm": "Inner (binding side) margin in millimetres.",
         "margin_outer_mm": "Outer margin in millimetres.",
         "font_size_pt": "Body font size in points (default 10.5, 五号).",
         "line_height": "Line height as a multiple of the font size.",
+        "bleed_mm": "Bleed (出血) of the press PDF in millimetres (default 3).",
+        "crop_marks": "Draw crop marks (裁切线) on the press PDF (default true).",
+        "press_profile": "The printer's CMYK ICC profile, relative to the project "
+                         "(default: Ghostscript's generic CMYK profile).",
+        "press_condition": 'Registered name of that printing condition, e.g. "FOGRA39" '
+                           '(default "Custom").',
     },
     "epub": {
         "font_size": "Base font size of the EPUB's text, as CSS (default 1em).",
@@ -236,10 +248,7 @@ def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -
         problems.append(Problem(f"[output] basename {basename!r} must be a plain file name "
                                 "(letters, digits, - _ .)", BOOK_TOML,
                                 toml_key_line(text, "output", "basename"), code="config-basename"))
-    for key, value in print_.items():
-        if value <= 0:
-            problems.append(Problem(f"[print] {key} must be positive", BOOK_TOML,
-                                    toml_key_line(text, "print", key), code="config-range"))
+    _check_print(print_, text, problems)
     quotes = typography.get("quotes")
     if quotes is not None and quotes not in QUOTE_STYLES:
         problems.append(Problem(f"[typography] quotes {quotes!r} is not a quote style; use one of "
@@ -254,6 +263,50 @@ def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -
                                     code="config-check-code"))
     if "ignore" in typography:
         typography["ignore"] = tuple(code.upper() for code in typography["ignore"])
+
+
+def _check_print(print_: dict, text: str, problems: list[Problem]) -> None:
+    """Sizes: positive, a known trim preset, and a text block that fits the page. Resolves the
+    trim preset into ``print_``'s trim_width_mm/trim_height_mm."""
+    def problem(message: str, key: str | None, code: str = "config-range") -> None:
+        problems.append(Problem(f"[print] {message}", BOOK_TOML,
+                                toml_key_line(text, "print", key) if key else
+                                toml_key_line(text, None, "print"), code=code))
+
+    before = len(problems)
+    for key, value in print_.items():
+        if isinstance(value, float) and key != "bleed_mm" and value <= 0:
+            problem(f"{key} must be positive", key)
+    if not 0 <= print_.get("bleed_mm", 3.0) <= 10:
+        problem("bleed_mm must be between 0 and 10 (printers ask for 3)", "bleed_mm")
+    if len(problems) > before:
+        return  # the checks below would only repeat these in other words
+    custom = [key for key in ("trim_width_mm", "trim_height_mm") if key in print_]
+    trim = print_.setdefault("trim", "custom" if custom else "16k").lower()
+    print_["trim"] = trim
+    if trim == "custom":
+        if len(custom) < 2:
+            problem("a custom trim size needs both trim_width_mm and trim_height_mm",
+                    custom[0] if custom else "trim", "config-trim")
+    elif trim not in TRIM_SIZES:
+        close = difflib.get_close_matches(trim, TRIM_SIZES, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problem(f"trim {trim!r} is not a trim size; {hint}use one of {', '.join(TRIM_SIZES)}, "
+                "or custom with trim_width_mm and trim_height_mm", "trim", "config-trim")
+    elif custom:
+        problem(f"trim = {trim!r} fixes the size: remove {' and '.join(custom)}, or write "
+                'trim = "custom"', custom[0], "config-trim")
+    else:
+        print_["trim_width_mm"], print_["trim_height_mm"] = TRIM_SIZES[trim]
+    defaults = PrintOptions()
+    option = lambda key: print_.get(key, getattr(defaults, key))  # noqa: E731
+    text_width = option("trim_width_mm") - option("margin_inner_mm") - option("margin_outer_mm")
+    text_height = option("trim_height_mm") - option("margin_top_mm") - option("margin_bottom_mm")
+    # Below these the text block cannot hold a line of a dozen characters or a photo.
+    if text_width < 40 or text_height < 60:
+        problem(f"the margins leave a text block of {text_width:g} × {text_height:g} mm on a "
+                f"{option('trim_width_mm'):g} × {option('trim_height_mm'):g} mm page: make "
+                "them smaller (at least 40 × 60 mm must remain)", None, "config-margins")
 
 
 def _identifier_problem(identifier: str) -> str | None:

@@ -109,7 +109,12 @@ def convert_section(
 
 def figure_html(photo: Photo, anchor: str) -> str:
     """The XHTML ``<figure>`` for a photo: image, caption and credit (same for every output)."""
-    figure = etree.Element("figure", {"class": "photo", "id": anchor})
+    figure = etree.Element("figure", {"class": "photo full-bleed" if photo.full_bleed else "photo",
+                                      "id": anchor})
+    if photo.width is not None and not photo.full_bleed:
+        # A declared width is a share of the text column in every output (print: luoshu.photos).
+        figure.set("class", "photo sized")
+        figure.set("style", f"width: {photo.width * 100:.4g}%")
     etree.SubElement(figure, "img", {"src": photo.file, "alt": photo.alt or photo.caption})
     if photo.caption or photo.credit:
         caption = etree.SubElement(figure, "figcaption")

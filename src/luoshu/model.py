@@ -26,6 +26,8 @@ class BookMeta:
     description: str | None = None
     rights: str | None = None
     subjects: tuple[str, ...] = ()
+    edition: str | None = None  # 版次 as the copyright page prints it, e.g. "2026年11月第1版"
+    printing: str | None = None  # 印次, e.g. "2026年11月第1次印刷"
     sections: tuple[str, ...] = ()  # explicit section order (ids); empty means file-name order
 
     @property
@@ -50,11 +52,23 @@ class OutputOptions:
     basename: str = "book"  # file name stem of every artifact: book.epub, book.pdf
 
 
+# Trim sizes (成品尺寸) by preset name, in millimetres, and how a Chinese copyright page names
+# them. 16开 and 32开 are cut from 787 × 1092 mm paper, 大16开 and 大32开 from 889 × 1194 and
+# 850 × 1168 mm paper; A4, A5 and B5 are ISO 216 / GB/T 148.
+TRIM_SIZES: dict[str, tuple[float, float]] = {
+    "16k": (185.0, 260.0), "big16k": (210.0, 285.0), "32k": (130.0, 184.0),
+    "big32k": (140.0, 203.0), "a4": (210.0, 297.0), "a5": (148.0, 210.0), "b5": (176.0, 250.0),
+}
+TRIM_NAMES = {"16k": "16开", "big16k": "大16开", "32k": "32开", "big32k": "大32开",
+              "a4": "A4", "a5": "A5", "b5": "B5"}
+
+
 @dataclass(frozen=True)
 class PrintOptions:
-    """The ``[print]`` table: page geometry of the print PDF."""
+    """The ``[print]`` table: page geometry of the print PDF and how it goes to press."""
 
-    trim_width_mm: float = 185.0  # 16开
+    trim: str = "16k"  # preset name (TRIM_SIZES), or "custom" for trim_width_mm × trim_height_mm
+    trim_width_mm: float = 185.0  # resolved from trim by luoshu.config
     trim_height_mm: float = 260.0
     margin_top_mm: float = 22.0
     margin_bottom_mm: float = 24.0
@@ -62,6 +76,25 @@ class PrintOptions:
     margin_outer_mm: float = 18.0
     font_size_pt: float = 10.5  # 五号字
     line_height: float = 1.75
+    bleed_mm: float = 3.0  # 出血: how far full-bleed photos reach past the trim (press PDF)
+    crop_marks: bool = True  # 裁切线 on the press PDF
+    press_profile: str | None = None  # CMYK ICC profile in the project; None: Ghostscript's
+    press_condition: str | None = None  # registered printing condition of it, e.g. "FOGRA39"
+
+    @property
+    def text_width_mm(self) -> float:
+        """Width of the text block (版心)."""
+        return self.trim_width_mm - self.margin_inner_mm - self.margin_outer_mm
+
+    @property
+    def text_height_mm(self) -> float:
+        """Height of the text block (版心), running heads and folios excluded."""
+        return self.trim_height_mm - self.margin_top_mm - self.margin_bottom_mm
+
+    @property
+    def trim_name(self) -> str | None:
+        """The trim size's name on a copyright page ("16开"), None for a custom size."""
+        return TRIM_NAMES.get(self.trim)
 
 
 @dataclass(frozen=True)
@@ -119,6 +152,8 @@ class Photo:
     alt: str | None = None
     section: str | None = None  # section id; None puts it in the gallery at the end
     source: SourceRef | None = None
+    width: float | None = None  # share of the text width, 0–1; None: the whole text width
+    full_bleed: bool = False  # print: across the whole page into the bleed, on a page of its own
 
     @property
     def project_path(self) -> str:

@@ -179,6 +179,10 @@ def page_breaks(document) -> tuple[PageBreak, ...]:
         if label is not None:
             pending.append(label)
         for key, count, element in _runs(page._page_box, boxes):
+            if not count and last is not None and key[0] == last[0] and key[1] < last[1]:
+                # A photo moved past text that follows it in the EPUB (luoshu.figure_flow): a
+                # page that begins with it begins, in the EPUB's order, at the text after it.
+                continue
             done = seen.get(key, 0)
             if count:
                 if key not in totals:

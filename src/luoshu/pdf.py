@@ -18,12 +18,13 @@ layout is done: one run reports every refused resource.
 from __future__ import annotations
 
 import contextlib
+import copy
 import contextvars
 import dataclasses
 import logging
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import lxml.etree
@@ -32,8 +33,12 @@ from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from . import __version__, cjk_layout, fonts, markup, pagemap, templates
+from .colophon import colophon_lines, date_text, labels_for
 from .errors import Problem, ProjectError
-from .model import Book, PrintOptions, script_of
+from .figure_flow import FigureMove, apply_moves, find_moves
+from .model import Book
+from .pagestyle import page_css, style_element_text
+from .photos import Placement, image_pixels, placement
 from .resources import ProjectFiles, RefusedResource, decode_data_uri, media_type
 
 LOGGER = logging.getLogger("luoshu.pdf")
@@ -42,33 +47,22 @@ LOGGER = logging.getLogger("luoshu.pdf")
 # to it, exactly as in the Markdown the author wrote.
 DOCUMENT_FOLDER = "manuscript"
 
-# Words the PDF prints itself, by Han script (see model.script_of).
-LABELS = {
-    "Hans": {"contents": "目录", "gallery": "图片", "title": "书名", "authors": "作者",
-             "publisher": "出版者", "date": "出版日期", "identifier": "标识符"},
-    "Hant": {"contents": "目錄", "gallery": "圖片", "title": "書名", "authors": "作者",
-             "publisher": "出版者", "date": "出版日期", "identifier": "識別碼"},
-}
-
 # Ids of the parts the template adds. Section ids all start with "sec-", so these cannot clash.
 # The template gives the gallery's heading the id f"{GALLERY_ID}--title" (pagemap.GALLERY_TITLE_ID).
 GALLERY_ID = "gallery"
 
-CSS_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
-                        "math", "emoji", "fangsong", "ui-serif", "ui-sans-serif",
-                        "ui-monospace", "ui-rounded"}
-
-
 # --- The HTML document ----------------------------------------------------------------------
 
 
-def print_html(book: Book) -> str:
-    """The whole print document as an HTML string, stylesheets included."""
+def print_html(book: Book, moves: Iterable[FigureMove] = ()) -> str:
+    """The whole print document as an HTML string, stylesheets included; with *moves*, the
+    photos a first layout found leaving holes come later (luoshu.figure_flow)."""
     meta = book.meta
-    labels = LABELS[script_of(meta.language)]
+    sizes = photo_placements(book)
+    moves = tuple(moves)
     sections = [
         {"id": section.id, "title": section.title,
-         "html": Markup(html_fragment(section.html, section.id))}
+         "html": Markup(_marked_fragment(section.html, section.id, sizes=sizes, moves=moves)[0])}
         for section in book.sections
     ]
     # The gallery's blocks are numbered across its figures; block 0 is its heading, which the
@@ -77,14 +71,15 @@ def print_html(book: Book) -> str:
     for number, photo in enumerate(book.gallery, start=1):
         figure, next_block = _marked_fragment(
             markup.figure_html(photo, f"{GALLERY_ID}--photo-{number}"),
-            pagemap.GALLERY_SECTION, next_block)
+            pagemap.GALLERY_SECTION, next_block, sizes)
         gallery.append(Markup(figure))
     return templates.render(
         "pdf/book.html.j2",
         meta=meta,
-        labels=labels,
+        labels=labels_for(book),
+        colophon=colophon_lines(book),
         generator=f"luoshu {__version__}",
-        date_text=f"{meta.date.year}年{meta.date.month}月{meta.date.day}日" if meta.date else None,
+        date_text=date_text(book),
         # Cascade order: theme, print rules, page geometry, house fonts, then the project's.
         stylesheets=[Markup(style_element_text(css)) for css in (
             templates.theme_css("base.css"),
@@ -101,6 +96,27 @@ def print_html(book: Book) -> str:
     )
 
 
+def photo_placements(book: Book) -> dict[str, Placement]:
+    """Each photo's printed size (luoshu.photos.placement), by its src as the HTML has it.
+
+    A photo the reader could not open is left out: the reader has reported it already.
+    """
+    files = ProjectFiles.of(book.project)
+    sizes = {}
+    for photo in book.photos:
+        if photo.file in sizes:
+            continue  # the same file placed twice is sized as its first placement
+        try:
+            data = (decode_data_uri(photo.file)[1] if photo.file.startswith("data:")
+                    else files.resolve(photo.file, base=DOCUMENT_FOLDER).read_bytes())
+        except (RefusedResource, OSError):
+            continue
+        pixels = image_pixels(data)
+        if pixels:
+            sizes[photo.file] = placement(photo, pixels, book.config.print)
+    return sizes
+
+
 def html_fragment(xhtml: str, section_id: str | None = None) -> str:
     """An XHTML fragment re-serialized as HTML, with word joiners where lines must not break.
 
@@ -113,12 +129,20 @@ def html_fragment(xhtml: str, section_id: str | None = None) -> str:
     return _marked_fragment(xhtml, section_id)[0]
 
 
-def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0) -> tuple[str, int]:
-    """``html_fragment``, numbering blocks from *first_block*; also the next block number."""
+def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0,
+                     sizes: dict[str, Placement] | None = None,
+                     moves: tuple[FigureMove, ...] = ()) -> tuple[str, int]:
+    """``html_fragment``, numbering blocks from *first_block*, giving photos their printed
+    size from *sizes* and moving the photos of *moves*; also the next block number."""
     wrapper = lxml.etree.fromstring(f"<div>{xhtml}</div>")
     next_block = first_block
     if section_id is not None:
         next_block = pagemap.mark_blocks(wrapper, section_id, first_block)
+        apply_moves(wrapper, moves)
+    for image in wrapper.iter("img"):
+        size = (sizes or {}).get(image.get("src", ""))
+        if size is not None:
+            image.set("style", f"width: {size.width_mm:.2f}mm; height: {size.height_mm:.2f}mm")
     cjk_layout.protect_line_breaks(wrapper)
     parts = [_escape_text(wrapper.text or "")]
     parts += [lxml.etree.tostring(child, method="html", encoding="unicode") for child in wrapper]
@@ -127,57 +151,6 @@ def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0) -
 
 def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def style_element_text(css: str) -> str:
-    """*css* made safe as the content of an HTML <style> element.
-
-    The HTML parser ends the element at the first ``</style``, whatever the CSS means there (a
-    font family named in fonts.toml, say). ``<\\/`` reads the same to a CSS parser.
-    """
-    return css.replace("</", "<\\/")
-
-
-def page_css(options: PrintOptions, folio_families: tuple[str, ...]) -> str:
-    """The page geometry from ``[print]``, kept out of print.css so that book.toml decides it.
-
-    Margins are mirrored: the inner (binding) margin is on the right of a verso (left) page
-    and on the left of a recto. Margin boxes (folios, running heads) do not inherit the body's
-    font in WeasyPrint — they fall back to DejaVu — so they get the body families explicitly.
-    """
-    o = options
-    families = css_family_list(folio_families)
-    content_height = o.trim_height_mm - o.margin_top_mm - o.margin_bottom_mm
-    margin_boxes = "".join(
-        f"\n  @{box} {{ font-family: {families}; }}"
-        for box in ("top-left", "top-center", "top-right",
-                    "bottom-left", "bottom-center", "bottom-right")
-    )
-    return f"""/* Generated by luoshu.pdf.page_css from book.toml [print]. */
-@page {{
-  size: {o.trim_width_mm:g}mm {o.trim_height_mm:g}mm;
-  margin: {o.margin_top_mm:g}mm 0 {o.margin_bottom_mm:g}mm 0;
-  font-family: {families};{margin_boxes}
-}}
-@page :left {{ margin-left: {o.margin_outer_mm:g}mm; margin-right: {o.margin_inner_mm:g}mm; }}
-@page :right {{ margin-left: {o.margin_inner_mm:g}mm; margin-right: {o.margin_outer_mm:g}mm; }}
-html {{ font-size: {o.font_size_pt:g}pt; }}
-body {{ line-height: {o.line_height:g}; }}
-/* A photo and its caption never split, so neither may be taller than a page. */
-figure img {{ max-height: {content_height * 0.7:.1f}mm; }}
-"""
-
-
-def css_family_list(families: tuple[str, ...]) -> str:
-    """A CSS font-family value: names quoted (and escaped), generic families left bare."""
-    return ", ".join(
-        family if family in CSS_GENERIC_FAMILIES else css_string(family) for family in families
-    ) or "serif"
-
-
-def css_string(text: str) -> str:
-    """*text* as a quoted CSS string (style_element_text keeps it inside its <style>)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
 
 
 # --- Fetching: the sandbox ------------------------------------------------------------------
@@ -291,23 +264,49 @@ def lay_out(book: Book) -> weasyprint.Document:
     cjk_layout.install()
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with _collect_weasyprint_errors() as errors:
-        document = weasyprint.HTML(
-            string=print_html(book), base_url=fetcher.document_url, url_fetcher=fetcher
-        ).render()
+        document = _render(print_html(book), fetcher)
+        # Photos that left a hole at the foot of a page move past the text that follows them;
+        # one more layout, only for a book where that happens.
+        # (Not when the first layout had problems: they are reported instead, once.)
+        moves = () if fetcher.refusals or errors else find_moves(document)
+        if moves:
+            LOGGER.info("print: %d photo(s) moved after the following text to fill holes",
+                        len(moves))
+            document = _render(print_html(book, moves), fetcher)
     _raise_problems(fetcher, errors)
     return document
 
 
-def write_document(document: weasyprint.Document, destination: Path) -> None:
+def _render(html: str, fetcher: ProjectFetcher) -> weasyprint.Document:
+    return weasyprint.HTML(string=html, base_url=fetcher.document_url,
+                           url_fetcher=fetcher).render()
+
+
+def write_document(document: weasyprint.Document, destination: Path, bleed: bool = False) -> None:
     """Write a laid-out print document (from ``lay_out``) as the PDF *destination*.
+
+    Pages are laid out with the bleed of ``[print] bleed_mm`` around them. With *bleed* the PDF
+    keeps it (the MediaBox includes it; TrimBox and BleedBox say where the page is cut): that
+    is the press PDF's input. Without, each page is exactly the trim size, the reading copy;
+    what reaches into the bleed (a full-bleed photo) is cut at the page edge.
 
     Raises ProjectError for errors WeasyPrint logs while writing (fonts are embedded then).
     """
     fetcher = document.url_fetcher if isinstance(document.url_fetcher, ProjectFetcher) else None
     already = len(fetcher.refusals) if fetcher else 0
+    if not bleed:
+        document = document.copy([_without_bleed(page) for page in document.pages])
     with _collect_weasyprint_errors() as errors:
         document.write_pdf(destination)
     _raise_problems(fetcher, errors, already)
+
+
+def _without_bleed(page: weasyprint.Page) -> weasyprint.Page:
+    """A shallow copy of *page* whose bleed is zero. WeasyPrint reads ``Page.bleed`` only to
+    size the PDF page and its boxes; the layout inside stays the same, shared object."""
+    trimmed = copy.copy(page)
+    trimmed.bleed = {side: 0 for side in page.bleed}
+    return trimmed
 
 
 def write_pdf(book: Book, destination: Path) -> None:

@@ -18,14 +18,16 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from .errors import Problem, ProjectError
+from .photos import preflight as print_preflight
 from .markup import convert_section, figure_html, section_anchor
-from .model import Config, Photo, Section, SourceRef
+from .model import Config, Photo, PrintOptions, Section, SourceRef
 from .punctuation import normalize
 from .resources import ProjectFiles, RefusedResource, read_text, read_toml, toml_key_line
 
 MANUSCRIPT = "manuscript"
 CAPTIONS = "manuscript/captions.toml"
-PHOTO_KEYS = ("file", "caption", "credit", "alt", "section")
+PHOTO_KEYS = ("file", "caption", "credit", "alt", "section", "width", "full_bleed")
+_WIDTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|mm)\s*$")
 FRONT_MATTER_KEYS = ("title",)
 IMAGE_FORMATS = {"JPEG", "PNG"}
 _PHOTO_HEADER = re.compile(r"^\s*\[\[\s*photo\s*\]\]\s*(#.*)?$")
@@ -49,9 +51,10 @@ def read_manuscript(project: Path, config: Config) -> Manuscript:
     paths = section_files(project, config, problems)
     sections = [s for s in (_read_section(project, path, config, problems) for path in paths) if s]
     ids = [s.id for s in sections]
-    photos = [_normalized_photo(p, config) for p in _read_captions(project, set(ids), problems)]
+    photos = [_normalized_photo(p, config) for p in _read_captions(project, set(ids), config.print,
+                                                                   problems)]
     for photo in [p for s in sections for p in s.photos] + photos:
-        _check_photo(files, photo, problems)
+        _check_photo(files, photo, config.print, problems)
     sections = [_attach_photos(s, [p for p in photos if p.section == s.id]) for s in sections]
     gallery = tuple(p for p in photos if p.section is None)
     if not paths and (project / MANUSCRIPT).is_dir():
@@ -150,7 +153,8 @@ def _split_front_matter(text: str, relative: str, problems: list[Problem]):
     return values, "\n".join(lines[end + 1:]), end + 2
 
 
-def _read_captions(project: Path, section_ids: set[str], problems: list[Problem]) -> list[Photo]:
+def _read_captions(project: Path, section_ids: set[str], print_options: PrintOptions,
+                   problems: list[Problem]) -> list[Photo]:
     path = project / CAPTIONS
     if not path.is_file():
         return []
@@ -170,13 +174,14 @@ def _read_captions(project: Path, section_ids: set[str], problems: list[Problem]
     headers = [i + 1 for i, line in enumerate(text.split("\n")) if _PHOTO_HEADER.match(line)]
     for number, entry in enumerate(entries):
         line = headers[number] if number < len(headers) else None
-        photo = _photo_entry(entry, line, section_ids, problems)
+        photo = _photo_entry(entry, line, section_ids, print_options, problems)
         if photo:
             photos.append(photo)
     return photos
 
 
-def _photo_entry(entry: dict, line: int | None, section_ids, problems) -> Photo | None:
+def _photo_entry(entry: dict, line: int | None, section_ids, print_options: PrintOptions,
+                 problems) -> Photo | None:
     ok = True
     for key in entry.keys() - set(PHOTO_KEYS):
         close = difflib.get_close_matches(key, PHOTO_KEYS, n=1)
@@ -185,8 +190,10 @@ def _photo_entry(entry: dict, line: int | None, section_ids, problems) -> Photo 
                                 code="captions-unknown-key"))
         ok = False
     for key in PHOTO_KEYS:
-        if key in entry and not isinstance(entry[key], str):
-            problems.append(Problem(f"[[photo]] {key} must be a string", CAPTIONS, line,
+        wanted = bool if key == "full_bleed" else str
+        if key in entry and not isinstance(entry[key], wanted):
+            kind = "true or false" if wanted is bool else "a string"
+            problems.append(Problem(f"[[photo]] {key} must be {kind}", CAPTIONS, line,
                                     code="captions-type"))
             ok = False
     for key in ("file", "caption"):
@@ -200,10 +207,33 @@ def _photo_entry(entry: dict, line: int | None, section_ids, problems) -> Photo 
                                 f"file names without .md: {', '.join(sorted(section_ids))})",
                                 CAPTIONS, line, code="captions-section"))
         ok = False
+    width = None
+    if isinstance(entry.get("width"), str):
+        width = _photo_width(entry["width"], print_options)
+        if width is None:
+            problems.append(Problem(f"[[photo]] width {entry['width']!r} must be a share of the "
+                                    'text width ("60%") or a size in millimetres ("80mm")',
+                                    CAPTIONS, line, code="captions-width"))
+            ok = False
     if not ok:
         return None
     return Photo(entry["file"].strip(), entry["caption"].strip(), entry.get("credit"),
-                 entry.get("alt"), section, SourceRef(CAPTIONS, line))
+                 entry.get("alt"), section, SourceRef(CAPTIONS, line), width=width,
+                 full_bleed=entry.get("full_bleed", False))
+
+
+def _photo_width(written: str, print_options: PrintOptions) -> float | None:
+    """A [[photo]] width as a share (0–1] of the text width; None when it cannot be read.
+
+    Millimetres are converted against the print text block, so the EPUB shows the photo at
+    the same share of its column; a width beyond the text block is the text block.
+    """
+    match = _WIDTH.match(written)
+    if not match:
+        return None
+    number = float(match.group(1))
+    share = number / 100 if match.group(2) == "%" else number / print_options.text_width_mm
+    return min(share, 1.0) if share > 0 else None
 
 
 def _normalized_photo(photo: Photo, config: Config) -> Photo:
@@ -218,7 +248,8 @@ def _normalized_photo(photo: Photo, config: Config) -> Photo:
     return replace(photo, caption=fix(photo.caption), credit=fix(photo.credit))
 
 
-def _check_photo(files: ProjectFiles, photo: Photo, problems: list[Problem]) -> None:
+def _check_photo(files: ProjectFiles, photo: Photo, print_options: PrintOptions,
+                 problems: list[Problem]) -> None:
     """The photo must be an image file inside the project, in a format outputs can carry."""
     where = photo.source or SourceRef(CAPTIONS)
     if not photo.alt:
@@ -237,6 +268,8 @@ def _check_photo(files: ProjectFiles, photo: Photo, problems: list[Problem]) -> 
     try:
         with Image.open(path) as image:
             kind = image.format
+            if kind in IMAGE_FORMATS:
+                problems.extend(print_preflight(photo, image, print_options))
     except (UnidentifiedImageError, OSError):
         problems.append(Problem(f"{photo.file} is not a readable image (corrupt, or not an "
                                 "image): re-export it as JPEG or PNG", where.path, where.line,

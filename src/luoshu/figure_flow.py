@@ -1,0 +1,327 @@
+"""Photos that would leave a hole at the foot of a print page move past the next paragraphs.
+
+A photo (``<figure>``: image, caption, credit) never splits across pages (``break-inside:
+avoid``), so a photo that does not fit in what remains of a page goes to the next page and
+leaves the rest of the previous one empty — a *hole*, sometimes half a page. Typesetters fill it
+the way LaTeX handles floats: the photo *defers*, the text after it moves up into the hole, and
+the photo follows that text. WeasyPrint has no page floats (``float: top`` is unsupported), so
+luoshu does the deferring itself, in the document, between two layouts:
+
+1. ``find_moves`` reads the first layout. A photo is a candidate when it is the first content of
+   its page and the previous page, which holds text of the same section, ends with a hole taller
+   than ``HOLE_FRACTION`` of the page's content height. The photo then moves past the fewest
+   following paragraphs (at most ``MAX_PARAGRAPHS``) whose laid-out height fills the hole — or
+   past as many as there are, up to that maximum, if even they do not fill it: text still
+   makes the hole smaller.
+2. ``apply_moves`` moves those ``<figure>`` elements in the document tree; the second layout of
+   the changed document is the final one.
+
+The rules keep the editor's promises about the text. A photo moves forward only, never before
+the text that refers to it; only past plain paragraphs (``<p>``, bylines included) that are its
+siblings — never past a heading, another figure, a table, a list or code, so it never leaves
+its subsection, its section or the group it belongs to. A photo with no paragraph after it
+stays where it is: that is every photo ``captions.toml`` places at the end of a section, and
+the next section starts on a new page anyway. A photo that starts its section's first page
+(the previous page holds another section's end, or nothing) is not moved either: that hole is
+the section break's, not the photo's.
+
+There is exactly one extra layout, never a loop until nothing moves: moving a photo changes
+every later page, and a second round could move photos back and forth between two layouts.
+One pass is deterministic (the same document always gives the same moves) and costs one more
+layout, however the book is made. A hole the second layout opens further on stays.
+
+Blocks keep their ``data-block`` numbers when they move (luoshu.pagemap): a moved photo is
+still block n of its section, so the EPUB, which keeps the manuscript's order, can name it.
+
+Geometry, in WeasyPrint 70's CSS pixels (1 px = 0.75 pt): the flow area of a page is its page
+box's content box, less a footnote area at its foot. A box that continues on the next page is
+stretched by WeasyPrint to the foot of the page (css-break-3, box splitting), so where a page's
+text ends is read from the last box that *ends* on that page, and a paragraph's height from
+where its lines end, not from its fragments' stretched boxes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from weasyprint.formatting_structure import boxes
+
+from .pagemap import BLOCK_ATTRIBUTE
+
+LOGGER = logging.getLogger("luoshu.figure_flow")
+
+# A hole counts when it is taller than this share of the page's content height: 20 % of the
+# default 16开 page is six and a half lines of body text; less reads as the end of a page.
+HOLE_FRACTION = 0.2
+# A photo moves past at most this many paragraphs: further, and it drifts away from the text
+# that speaks of it.
+MAX_PARAGRAPHS = 3
+
+PT_PER_PX = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); points are 72 per inch
+# How far below the start of the page's flow a photo may begin and still be its first content
+# (1 pt): a few hundredths of a pixel of rounding, not a line of text.
+TOP_TOLERANCE_PX = 1 / PT_PER_PX
+
+
+@dataclass(frozen=True)
+class FigureMove:
+    """Move the figure *figure* (its ``data-block`` value, e.g. "02-transformation:17") to just
+    after the paragraph *after* (a ``data-block`` value too), a later sibling of it."""
+
+    figure: str
+    after: str
+    hole_pt: float  # the hole it left in the first layout, in points (for logging)
+    page: int  # 1-based index of the page whose foot had the hole (of all pages, not a folio)
+
+
+def find_moves(document, *, hole_fraction: float = HOLE_FRACTION,
+               max_paragraphs: int = MAX_PARAGRAPHS) -> tuple[FigureMove, ...]:
+    """The moves that fill the holes photos leave in *document*, a laid-out
+    ``weasyprint.Document`` (``weasyprint.HTML(...).render()``) whose blocks carry
+    ``data-block`` attributes, in page order. See the module docstring for the rules."""
+    if not 0 <= hole_fraction <= 1:
+        raise ValueError(f"hole_fraction must be between 0 and 1, not {hole_fraction!r}")
+    if max_paragraphs < 0:
+        raise ValueError(f"max_paragraphs cannot be negative ({max_paragraphs!r})")
+    pages = [page._page_box for page in document.pages]
+    heights = _paragraph_heights(pages)
+    moves: list[FigureMove] = []
+    for index in range(1, len(pages)):
+        opening = _opening_figure(pages[index])
+        if opening is None:
+            continue
+        figure, ancestors = opening
+        section = _section_element(ancestors)
+        if section is None or _forced_break_before(figure):
+            continue  # not in a section, or the author asked for the photo on a new page
+        previous = pages[index - 1]
+        text_end = _text_end(previous, {id(box.element) for box in ancestors}, section)
+        if text_end is None:
+            continue  # the section starts on the photo's page: the hole is the section break's
+        hole = _flow_bottom(previous) - text_end
+        if hole <= hole_fraction * previous.height:
+            continue
+        passed = _paragraphs_to_pass(figure.element, ancestors[-1].element, hole, heights,
+                                     max_paragraphs)
+        if not passed:
+            continue
+        move = FigureMove(figure.element.get(BLOCK_ATTRIBUTE), passed[-1].get(BLOCK_ATTRIBUTE),
+                          round(hole * PT_PER_PX, 2), index)  # page *index* is the previous one
+        LOGGER.debug("photo %s leaves a %.1f pt hole at the foot of page %d: moved after %s",
+                     move.figure, move.hole_pt, move.page, move.after)
+        moves.append(move)
+    return tuple(moves)
+
+
+def apply_moves(container, moves: Iterable[FigureMove]) -> int:
+    """Move the figures of *moves* inside *container* (an lxml element whose blocks carry
+    ``data-block`` attributes, e.g. a section's fragment or the whole print document), in
+    place; return how many moved.
+
+    A move that does not fit the tree is ignored: an id the tree does not have (a move computed
+    for another document), or a paragraph that is not a later sibling of the figure with only
+    paragraphs between them. Loose text stays where it was: the text after the figure (its
+    ``tail``, usually a line break) now follows the element before the figure, and the figure
+    goes after the paragraph and the paragraph's own tail.
+    """
+    by_block = {element.get(BLOCK_ATTRIBUTE): element for element in container.iter()
+                if isinstance(element.tag, str) and element.get(BLOCK_ATTRIBUTE)}
+    moved = 0
+    for move in moves:
+        figure, paragraph = by_block.get(move.figure), by_block.get(move.after)
+        if figure is None or paragraph is None or not _may_follow(figure, paragraph):
+            continue
+        _detach_keeping_tail(figure)
+        paragraph.addnext(figure)
+        moved += 1
+    return moved
+
+
+# --- Reading the first layout ---------------------------------------------------------------
+
+
+def _flow_root(page_box):
+    """The box of the root element (``<html>``) on a page: the page's in-flow content."""
+    return next((child for child in page_box.children if child.is_for_root_element), None)
+
+
+def _flow_bottom(page_box) -> float:
+    """Where a page's flow area ends: the foot of its content box, or the top of its footnotes."""
+    bottom = page_box.content_box_y() + page_box.height
+    for child in page_box.children:
+        if isinstance(child, boxes.FootnoteAreaBox) and child.children:
+            bottom = min(bottom, child.position_y)
+    return bottom
+
+
+def _in_flow_children(box) -> list:
+    """*box*'s children in normal flow (not floats, positioned boxes, footnotes, margin boxes)."""
+    if not isinstance(box, boxes.ParentBox):
+        return []
+    return [child for child in box.children
+            if isinstance(child, boxes.Box) and not isinstance(child, boxes.MarginBox)
+            and child.is_in_normal_flow()]
+
+
+def _is_marked_figure(box) -> bool:
+    return (isinstance(box, boxes.BlockLevelBox) and box.element_tag == "figure"
+            and box.element is not None and bool(box.element.get(BLOCK_ATTRIBUTE)))
+
+
+def _opening_figure(page_box) -> tuple[object, list] | None:
+    """The figure box that is the first in-flow content of the page, and its ancestor boxes
+    (the root box first); None if the page begins with anything else."""
+    root = _flow_root(page_box)
+    if root is None:
+        return None
+    start = root.content_box_y()
+    ancestors: list = []
+    box = root
+    while not _is_marked_figure(box):
+        # Zero-height boxes (an empty marker element, a collapsed wrapper) are not content.
+        first = next((child for child in _in_flow_children(box)
+                      if child.margin_height() > 0 or _is_marked_figure(child)), None)
+        if first is None or not isinstance(first, boxes.BlockLevelBox):
+            return None  # a line of text, or nothing
+        ancestors.append(box)
+        box = first
+    if not ancestors or box.position_y - start > TOP_TOLERANCE_PX:
+        return None
+    return box, ancestors
+
+
+def _section_element(ancestors: list):
+    """The ``<section class="chapter">`` element the boxes *ancestors* lie in, or None."""
+    for box in reversed(ancestors):
+        element = box.element
+        if (box.element_tag == "section" and element is not None
+                and "chapter" in (element.get("class") or "").split()):
+            return element
+    return None
+
+
+def _forced_break_before(box) -> bool:
+    return box.style["break_before"] in ("page", "left", "right", "recto", "verso")
+
+
+def _text_end(page_box, continuing: set[int], section) -> float | None:
+    """Where the in-flow content of the page ends, if it ends inside *section*; else None.
+
+    *continuing* holds the ids of the elements that go on to the next page (the opening
+    figure's ancestors): their boxes here are stretched to the page's foot, so the way down
+    goes through them to the last box that ends on this page, whose margin box is its own.
+    """
+    box = _flow_root(page_box)
+    in_section = False
+    while box is not None:
+        in_section = in_section or box.element is section
+        children = _in_flow_children(box)
+        if not children:
+            return box.content_box_y() if in_section else None  # an empty fragment
+        last = children[-1]
+        if isinstance(last, boxes.LineBox) or id(last.element) not in continuing:
+            return last.position_y + last.margin_height() if in_section else None
+        box = last
+    return None
+
+
+def _paragraph_heights(pages: list) -> dict[object, float]:
+    """The laid-out height of each ``<p>`` element with a data-block, summed over its
+    fragments on all pages, margins included (keyed by the element)."""
+    heights: dict[object, float] = {}
+    for page_box in pages:
+        root = _flow_root(page_box)
+        if root is not None:
+            for box in _principal_paragraph_boxes(root):
+                heights[box.element] = heights.get(box.element, 0.0) + _used_height(box)
+    return heights
+
+
+def _principal_paragraph_boxes(box, parent_element=None) -> Iterator:
+    """The block boxes of marked paragraphs under *box* (not the line boxes or anonymous
+    blocks inside them, which belong to the same element)."""
+    if (isinstance(box, boxes.BlockBox) and box.element_tag == "p"
+            and box.element is not parent_element and box.element is not None
+            and box.element.get(BLOCK_ATTRIBUTE)):
+        yield box
+        return
+    if isinstance(box, boxes.LineBox):
+        return  # inline content: a paragraph's block box is never below a line
+    for child in _in_flow_children(box):
+        yield from _principal_paragraph_boxes(child, box.element)
+
+
+def _used_bottom(box) -> float:
+    """Where *box* really ends on its page: its margin box's foot, except that a box stretched
+    to the page's foot (it continues on the next page) ends where its last child ends."""
+    children = _in_flow_children(box)
+    if (not isinstance(box, boxes.BlockContainerBox) or not children
+            or box.style["height"] != "auto"):
+        return box.position_y + box.margin_height()
+    return (max(_used_bottom(child) for child in children)
+            + box.padding_bottom + box.border_bottom_width + box.margin_bottom)
+
+
+def _used_height(box) -> float:
+    return _used_bottom(box) - box.position_y
+
+
+def _paragraphs_to_pass(figure, parent, hole: float, heights: dict[object, float],
+                        max_paragraphs: int) -> list:
+    """The paragraphs *figure* moves past: the fewest of its following sibling paragraphs
+    whose heights fill *hole*, at most *max_paragraphs*, stopping at anything else."""
+    siblings = list(parent) if parent is not None else []
+    at = next((i for i, element in enumerate(siblings) if element is figure), None)
+    if at is None:
+        return []
+    passed: list = []
+    filled = 0.0
+    for sibling in siblings[at + 1:]:
+        if len(passed) >= max_paragraphs or filled >= hole:
+            break
+        if not isinstance(sibling.tag, str):
+            continue  # a comment: not shown
+        if _local(sibling.tag) != "p" or not sibling.get(BLOCK_ATTRIBUTE):
+            break  # a heading, figure, table, list, code…: the photo stays before it
+        passed.append(sibling)
+        filled += heights.get(sibling, 0.0)
+    return passed
+
+
+# --- Changing the tree ----------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    """A tag without namespace, lower case ("{http://www.w3.org/1999/xhtml}p" → "p")."""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _may_follow(figure, paragraph) -> bool:
+    """Whether *paragraph* is a later sibling of *figure* with only paragraphs (and comments)
+    between them, and is a paragraph itself: the only place find_moves sends a figure."""
+    if figure.getparent() is None or paragraph.getparent() is not figure.getparent():
+        return False
+    for sibling in figure.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        if _local(sibling.tag) != "p":
+            return False
+        if sibling is paragraph:
+            return True
+    return False
+
+
+def _detach_keeping_tail(element) -> None:
+    """Take *element*'s tail text off it and leave that text where it was (lxml moves an
+    element together with its tail)."""
+    tail, element.tail = element.tail, None
+    if not tail:
+        return
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent = element.getparent()
+        parent.text = (parent.text or "") + tail
