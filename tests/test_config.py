@@ -343,3 +343,48 @@ def test_displayed_metadata_kept_when_normalization_is_off(tmp_path, make_projec
     text = ('[book]\ntitle = "洛阳,郑州"\nlanguage = "zh-Hans"\n'
             "[typography]\nnormalize_punctuation = false\n")
     assert load_config(make_project(tmp_path, {"book.toml": text})).book.title == "洛阳,郑州"
+
+
+# --- [print]: trim sizes and the press --------------------------------------------------------
+
+
+@pytest.mark.parametrize("trim, size", [
+    ("16k", (185, 260)), ("32k", (130, 184)), ("big32k", (140, 203)), ("big16k", (210, 285)),
+    ("a4", (210, 297)), ("A5", (148, 210)), ("b5", (176, 250)),
+])
+def test_trim_presets(tmp_path, make_project, trim, size):
+    project = make_project(tmp_path, {"book.toml": BASE + f'[print]\ntrim = "{trim}"\n'})
+    options = load_config(project).print
+    assert (options.trim_width_mm, options.trim_height_mm) == size
+    assert options.trim == trim.lower()
+
+
+def test_custom_trim_and_press_options(tmp_path, make_project):
+    project = make_project(tmp_path, {"book.toml": BASE + (
+        "[print]\ntrim_width_mm = 150\ntrim_height_mm = 230\nbleed_mm = 5\ncrop_marks = false\n"
+        'press_profile = "profiles/printer.icc"\npress_condition = "FOGRA39"\n')})
+    options = load_config(project).print
+    assert (options.trim, options.trim_width_mm, options.trim_height_mm) == ("custom", 150, 230)
+    assert options.trim_name is None
+    assert (options.bleed_mm, options.crop_marks) == (5.0, False)
+    assert (options.press_profile, options.press_condition) == ("profiles/printer.icc", "FOGRA39")
+    assert load_config(make_project(tmp_path / "zero", {
+        "book.toml": BASE + "[print]\nbleed_mm = 0\n"})).print.bleed_mm == 0
+
+
+@pytest.mark.parametrize("print_table, code, words", [
+    ('trim = "16kai"', "config-trim", "did you mean '16k'?"),
+    ('trim = "a5"\ntrim_width_mm = 150', "config-trim", 'trim = "custom"'),
+    ("trim_width_mm = 150", "config-trim", "needs both"),
+    ("bleed_mm = 20", "config-range", "between 0 and 10"),
+    ("margin_inner_mm = 80\nmargin_outer_mm = 80", "config-margins", "text block of 25 × 214 mm"),
+])
+def test_print_table_problems(tmp_path, make_project, print_table, code, words):
+    (problem,) = problems_of(tmp_path, make_project, BASE + "[print]\n" + print_table + "\n")
+    assert problem.code == code and words in problem.message, problem.message
+    assert problem.line is not None
+
+
+def test_pdf_press_is_a_format(tmp_path, make_project):
+    project = make_project(tmp_path, {"book.toml": BASE + '[output]\nformats = ["pdf-press"]\n'})
+    assert load_config(project).output.formats == ("pdf-press",)

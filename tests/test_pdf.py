@@ -339,3 +339,77 @@ def test_emphasis_is_dots_under_the_characters_never_a_slant(tmp_path: Path):
     assert kind == "radial-gradient"
     assert em.style["background_repeat"][0] == ("round", "no-repeat")
     assert document.write_pdf().startswith(b"%PDF")  # the dots draw (currentColor would crash)
+
+
+# --- Press geometry and book structure ------------------------------------------------------
+
+
+def test_reading_copy_is_the_trim_size_and_says_so(rendered: Path):
+    with pikepdf.open(rendered) as document:
+        for page in document.pages:
+            media = [float(v) for v in page.MediaBox]
+            assert media == pytest.approx([0, 0, 185 * MM, 260 * MM], abs=0.01)
+            assert [float(v) for v in page.TrimBox] == pytest.approx(media, abs=0.01)
+            assert [float(v) for v in page.BleedBox] == pytest.approx(media, abs=0.01)
+
+
+def test_sections_open_on_rectos_and_the_versos_left_over_are_blank(rendered: Path,
+                                                                     page_texts: list[str]):
+    whole_pages = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(rendered), "-"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+                   for n in range(1, len(page_texts) + 1)]
+    for title in [*SECTION_TITLES.values(), GALLERY_TITLE]:
+        opening = next(n for n, text in enumerate(page_texts) if n > 2 and text.startswith(title))
+        assert opening % 2 == 0, f"{title} opens on page {opening + 1}, a verso"
+    blanks = [n for n, text in enumerate(whole_pages) if not text]
+    assert blanks, "the test book needs a blank verso"
+    for n in blanks:
+        # No running head, no folio: nothing at all. And each is a verso before an opening.
+        assert n % 2 == 1 and whole_pages[n + 1]
+
+
+def test_copyright_page(rendered: Path, page_texts: list[str]):
+    copyright_page = " ".join(page_texts[1].split())
+    for words in ("书名 洛水春深 ——一座古城的新篇章", "作者 王晓明、陈静", "出版者 河洛出版社",
+                  "开本 185 mm × 260 mm（16开）", "字数 3千字", "出版日期 2024年5月1日",
+                  "标识符 urn:uuid:0b7e6d3c-luoshu-test"):
+        assert words in copyright_page, copyright_page
+
+
+def test_document_metadata(rendered: Path):
+    with pikepdf.open(rendered) as document:
+        info = document.docinfo
+        assert str(info.Title) == TITLE and str(info.Subject) == "测试用书"
+        assert str(info.Author) == "王晓明, 陈静"
+        assert str(document.Root.Lang) == "zh-Hans"
+
+
+def test_a_full_bleed_photo_is_a_plate_reaching_into_the_bleed(tmp_path: Path):
+    book = make_book(tmp_path)
+    plate = dataclasses.replace(book.gallery[0], full_bleed=True)
+    _jpeg(tmp_path / "manuscript/photos/peony.jpg", (2400, 1600), (200, 120, 140))
+    book = dataclasses.replace(book, sections=book.sections[2:], gallery=(plate,))
+    document = weasyprint.HTML(string=pdf.print_html(book),
+                               base_url=(tmp_path / "manuscript").as_uri() + "/").render()
+
+    def images(box):
+        if type(box).__name__ == "InlineReplacedBox" or type(box).__name__ == "BlockReplacedBox":
+            yield box
+        for child in getattr(box, "children", ()):
+            yield from images(child)
+
+    (page,) = [p for p in document.pages if list(images(p._page_box))]
+    (image,) = images(page._page_box)
+    px_per_mm = 96 / 25.4
+    assert image.border_box_x() == pytest.approx(-3 * px_per_mm, abs=0.1)  # into the left bleed
+    assert image.border_box_y() == pytest.approx(-3 * px_per_mm, abs=0.1)  # and the top one
+    assert image.width == pytest.approx(191 * px_per_mm, abs=0.1)
+    assert all(type(b).__name__ != "MarginBox" or not b.children
+               for b in page._page_box.children)  # no folio, no running head
+    kept = tmp_path / "bleed.pdf"
+    pdf.write_document(document, kept, bleed=True)
+    with pikepdf.open(kept) as written:
+        media = [float(v) for v in written.pages[0].MediaBox]
+        trim = [float(v) for v in written.pages[0].TrimBox]
+        assert media[2] - media[0] == pytest.approx((185 + 6) * MM, abs=0.01)
+        assert trim[2] - trim[0] == pytest.approx(185 * MM, abs=0.01)
