@@ -8,11 +8,16 @@
   image made with Pillow (any format Pillow writes: JPEG, PNG, GIF, BMP…).
 - ``FIXTURES`` is tests/fixtures/; ``fixture_project(name)`` copies a fixture project into a
   fresh temporary folder (builds write dist/, which must not land in the repository).
+- ``built`` (session-scoped, one per project of ``E2E_PROJECTS``): (project, output folder)
+  after building every format once; ``artifact(out, format)`` is a built file's path. Shared
+  by the end-to-end modules so that each project is built once per test run.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,6 +28,13 @@ from PIL import Image
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL_HANS = FIXTURES / "minimal-hans"
 TRADITIONAL_HANT = FIXTURES / "traditional-hant"
+
+E2E_PROJECTS = {
+    "sample": Path(__file__).resolve().parents[1],
+    "minimal-hans": MINIMAL_HANS,
+    "traditional-hant": TRADITIONAL_HANT,
+}
+E2E_FORMATS = ["epub", "pdf", "pdf-press"]
 
 DEFAULT_BOOK_TOML = '[book]\ntitle = "测试之书"\nlanguage = "zh-Hans"\n'
 
@@ -71,3 +83,28 @@ def fixture_project(tmp_path: Path) -> Callable[[str], Path]:
         return destination
 
     return copy
+
+
+@pytest.fixture(scope="session", params=sorted(E2E_PROJECTS))
+def built(request, tmp_path_factory):
+    """(project, output folder) after a full build of one project."""
+    from luoshu.build import build_book
+
+    project = E2E_PROJECTS[request.param]
+    out = tmp_path_factory.mktemp(f"out-{request.param}")
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "1632614400"  # 2021-09-26, for stable outputs
+    try:
+        build_book(project, out, E2E_FORMATS)
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+    return project, out
+
+
+def artifact(out: Path, name: str) -> Path:
+    """The path of the *name* artifact, as manifest.json lists it."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return out / next(e["path"] for e in manifest["artifacts"] if e["format"] == name)

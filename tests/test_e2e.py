@@ -8,7 +8,6 @@ poppler (pdftotext, pdffonts) and pypdf.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import weasyprint
+from conftest import E2E_PROJECTS as PROJECTS
+from conftest import FIXTURES, artifact
 from lxml import etree
 from pagetree import latin_spans, line_boxes
 from pypdf import PdfReader
@@ -31,36 +32,8 @@ from luoshu.validate import run_ace, run_epubcheck
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PROJECTS = {
-    "sample": ROOT,
-    "minimal-hans": FIXTURES / "minimal-hans",
-    "traditional-hant": FIXTURES / "traditional-hant",
-}
 MM = 72 / 25.4
-
-
-@pytest.fixture(scope="session", params=sorted(PROJECTS))
-def built(request, tmp_path_factory):
-    """(project, output folder) after a full build of one project."""
-    project = PROJECTS[request.param]
-    out = tmp_path_factory.mktemp(f"out-{request.param}")
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "1632614400"  # 2021-09-26, for stable outputs
-    try:
-        build_book(project, out, ["epub", "pdf"])
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-    return project, out
-
-
-def _artifact(out: Path, name: str) -> Path:
-    """The path of the *name* artifact, as manifest.json lists it."""
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return out / next(e["path"] for e in manifest["artifacts"] if e["format"] == name)
+_artifact = artifact  # the fixture "built" and this helper live in conftest.py
 
 
 def _paragraphs(project: Path) -> list[str]:

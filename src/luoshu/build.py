@@ -1,6 +1,6 @@
 """The build, as a straight script of stages: project folder in, output folder out.
 
-    config → fonts → read → check → epub / pdf → manifest
+    config → fonts → read → check → pdf / pdf-press / epub → manifest
 
 A build is a pure function of the project folder (plus SOURCE_DATE_EPOCH, the standard way to
 pin timestamps): no global state, so many books can be built in parallel. Each renderer has the
@@ -9,7 +9,8 @@ build's PrintLayout — and writes to a temporary file beside the final one; onl
 format has rendered are the files renamed into place, so a failed build leaves the previous
 outputs untouched.
 
-The print layout is shared: the PDF writes it, and the EPUB takes from it where each print page
+The print layout is shared: the PDFs write it (the reading copy and the press file are the same
+pages), and the EPUB takes from it where each print page
 begins (its page-list of the print edition's page numbers). WeasyPrint lays the book out at
 most once per build, when a renderer first asks for it.
 """
@@ -119,14 +120,23 @@ def _write_pdf(book: Book, destination: Path, modified: _dt.datetime,
                layout: PrintLayout) -> None:
     from .pdf import write_document
 
-    write_document(layout.document(), destination)
+    write_document(layout.document(), destination, modified=modified)
+
+
+def _write_press_pdf(book: Book, destination: Path, modified: _dt.datetime,
+                     layout: PrintLayout) -> None:
+    from .press_build import write_press_pdf
+
+    write_press_pdf(book, layout.document(), destination, modified)
 
 
 Renderer = Callable[[Book, Path, _dt.datetime, PrintLayout], None]
 RENDERERS: dict[str, tuple[str, Renderer]] = {
     "epub": (".epub", _write_epub),
     "pdf": (".pdf", _write_pdf),
+    "pdf-press": ("-press.pdf", _write_press_pdf),
 }
+PRINT_FORMATS = ("pdf", "pdf-press")  # the formats that write the print layout's pages
 
 
 def build_book(
@@ -155,11 +165,12 @@ def build_book(
                                     f"{', '.join(FORMATS)}", code="format")])
 
     modified = modification_time(book)
-    # The PDF renders first: it is the print layout written, and once it is written the layout
-    # can go, keeping only the page breaks the EPUB needs (the EPUB's own memory never adds to
-    # the layout's).
-    order = sorted(formats, key=lambda name: name != "pdf")
-    layout = PrintLayout(book, keep_document="pdf" in formats)
+    # The PDFs render first: they are the print layout written, and once they are written the
+    # layout can go, keeping only the page breaks the EPUB needs (the EPUB's own memory never
+    # adds to the layout's).
+    order = sorted(formats, key=lambda name: name not in PRINT_FORMATS)
+    pdfs = [name for name in order if name in PRINT_FORMATS]
+    layout = PrintLayout(book, keep_document=bool(pdfs))
     out.mkdir(parents=True, exist_ok=True)
     staged: dict[str, tuple[Path, Path]] = {}
     try:
@@ -170,7 +181,7 @@ def build_book(
             temporary = _temporary_beside(final)
             staged[name] = (temporary, final)
             render(book, temporary, modified, layout)
-            if name == "pdf":
+            if pdfs and name == pdfs[-1]:
                 layout.release(keep_page_breaks=position + 1 < len(order))
         stage("manifest")
         artifacts = [_artifact(name, temporary, final.relative_to(out).as_posix())

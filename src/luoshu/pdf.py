@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import contextvars
+import datetime as _dt
 import dataclasses
 import logging
 import threading
@@ -282,7 +283,8 @@ def _render(html: str, fetcher: ProjectFetcher) -> weasyprint.Document:
                            url_fetcher=fetcher).render()
 
 
-def write_document(document: weasyprint.Document, destination: Path, bleed: bool = False) -> None:
+def write_document(document: weasyprint.Document, destination: Path, bleed: bool = False,
+                   modified: _dt.datetime | None = None) -> None:
     """Write a laid-out print document (from ``lay_out``) as the PDF *destination*.
 
     Pages are laid out with the bleed of ``[print] bleed_mm`` around them. With *bleed* the PDF
@@ -290,12 +292,20 @@ def write_document(document: weasyprint.Document, destination: Path, bleed: bool
     is the press PDF's input. Without, each page is exactly the trim size, the reading copy;
     what reaches into the bleed (a full-bleed photo) is cut at the page edge.
 
+    *modified* (the build's timestamp, never "now") becomes the PDF's ModDate, and its
+    CreationDate when the book has no date.
+
     Raises ProjectError for errors WeasyPrint logs while writing (fonts are embedded then).
     """
     fetcher = document.url_fetcher if isinstance(document.url_fetcher, ProjectFetcher) else None
     already = len(fetcher.refusals) if fetcher else 0
-    if not bleed:
-        document = document.copy([_without_bleed(page) for page in document.pages])
+    metadata = copy.copy(document.metadata)  # the layout is shared: change a copy
+    if modified is not None:
+        metadata.modified = modified.isoformat(timespec="seconds")
+        metadata.created = metadata.created or metadata.modified
+    pages = document.pages if bleed else [_without_bleed(page) for page in document.pages]
+    document = type(document)(pages, metadata, document.url_fetcher, document.font_config,
+                              document.color_profiles, document.output_intent)
     with _collect_weasyprint_errors() as errors:
         document.write_pdf(destination)
     _raise_problems(fetcher, errors, already)
