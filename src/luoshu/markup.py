@@ -107,13 +107,22 @@ def convert_section(
     return ConvertedSection(body, heading_title, headings, tuple(photos), tuple(problems))
 
 
-def figure_html(photo: Photo, anchor: str) -> str:
-    """The XHTML ``<figure>`` for a photo: image, caption and credit (same for every output)."""
-    figure = etree.Element("figure", {"class": "photo full-bleed" if photo.full_bleed else "photo",
-                                      "id": anchor})
-    if photo.width is not None and not photo.full_bleed:
+def figure_html(photo: Photo, anchor: str, placed: bool = False) -> str:
+    """The XHTML ``<figure>`` for a photo: image, caption and credit (same for every output).
+
+    *placed*: the photo was placed by luoshu (captions.toml), not at a point of the text the
+    author chose; class "placed" lets the print layout move it either way (figure_flow).
+    """
+    classes = ["photo"]
+    if photo.full_bleed:
+        classes.append("full-bleed")
+    elif photo.width is not None:
         # A declared width is a share of the text column in every output (print: luoshu.photos).
-        figure.set("class", "photo sized")
+        classes.append("sized")
+    if placed:
+        classes.append("placed")
+    figure = etree.Element("figure", {"class": " ".join(classes), "id": anchor})
+    if "sized" in classes:
         figure.set("style", f"width: {photo.width * 100:.4g}%")
     etree.SubElement(figure, "img", {"src": photo.file, "alt": photo.alt or photo.caption})
     if photo.caption or photo.credit:

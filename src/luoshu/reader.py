@@ -285,5 +285,6 @@ def _attach_photos(section: Section, photos: list[Photo]) -> Section:
     if not photos:
         return section
     anchor = section_anchor(section.id)
-    figures = "".join(figure_html(p, f"{anchor}--photo-{n}") for n, p in enumerate(photos, 1))
+    figures = "".join(figure_html(p, f"{anchor}--photo-{n}", placed=True)
+                      for n, p in enumerate(photos, 1))
     return replace(section, html=section.html + figures, photos=section.photos + tuple(photos))
