@@ -121,6 +121,11 @@ def _write_pdf(book: Book, destination: Path, modified: _dt.datetime,
     from .pdf import write_document
 
     write_document(layout.document(), destination, modified=modified)
+    from .pdfx_check import unembedded_fonts
+
+    problems = unembedded_fonts(destination)
+    if problems:  # never expected of WeasyPrint: say so rather than hand it to a printer
+        raise ProjectError([Problem(f"print PDF: {p}", code="pdf-font") for p in problems])
 
 
 def _write_press_pdf(book: Book, destination: Path, modified: _dt.datetime,
@@ -189,6 +194,10 @@ def build_book(
         for temporary, final in staged.values():
             os.replace(temporary, final)
         _write_manifest(out, artifacts)
+        if "pdf" in formats and "pdf-press" not in formats:
+            LOG.info("luoshu: %s.pdf is an RGB reading copy; for the printer, build "
+                     "--format pdf-press (PDF/X-4, CMYK, bleed, crop marks)",
+                     book.config.output.basename)
     finally:
         for temporary, _ in staged.values():
             temporary.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from .config import BOOK_TOML, NORMALIZED_META, load_config
 from .errors import Problem, ProjectError
 from .fonts import check_coverage, load_fonts
 from .model import Book, Config
+from .press_profile import output_profile
 from .reader import CAPTIONS, read_manuscript, section_files
 from .resources import read_text, read_toml, toml_key_line
 from .typocheck import CODES, INFO, WARNING, TextReport, change_message, check_text
@@ -103,6 +104,11 @@ def check_project(project: Path) -> CheckReport:
         book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
                     manuscript.stylesheets)
         findings += [_from_problem(p) for p in check_coverage(book)]
+    if config.print.press_profile or "pdf-press" in config.output.formats:
+        try:  # the press PDF's profile: a file of the project, a CMYK output profile
+            output_profile(project, config.print)
+        except ProjectError as error:
+            findings += [_from_problem(p) for p in error.problems]
     texts = _typography(project, config, findings)
     findings += _mixed_quotes(texts, config)
     order = {path: number for number, (path, *_) in reversed(list(enumerate(texts)))}

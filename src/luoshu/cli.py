@@ -41,6 +41,7 @@ STAGE_LABELS = {
     "check": "checking every character against the fonts",
     "epub": "writing the EPUB",
     "pdf": "typesetting the PDF",
+    "pdf-press": "making the press PDF (PDF/X-4, CMYK)",
     "manifest": "writing manifest.json",
 }
 

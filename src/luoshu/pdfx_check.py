@@ -40,6 +40,14 @@ def pdfx_problems(path: Path) -> list[str]:
         return problems
 
 
+def unembedded_fonts(path: Path) -> list[str]:
+    """The fonts a PDF's pages use without carrying them, one message each: the preflight
+    of every print PDF (a printer substitutes a font that is not embedded)."""
+    with pikepdf.open(path) as pdf:
+        return [f"page {part.page}: font {part.obj.get('/BaseFont', '?')} is not embedded"
+                for part in parts(pdf) if part.kind == "font" and not _font_embedded(part.obj)]
+
+
 def _intent_problems(pdf: pikepdf.Pdf) -> list[str]:
     intents = [i for i in pdf.Root.get("/OutputIntents", ()) if i.get("/S") == "/GTS_PDFX"]
     if len(intents) != 1:

@@ -20,11 +20,10 @@ from pathlib import Path
 import weasyprint
 
 from . import pdfx_check, press, press_profile
-from .config import BOOK_TOML
 from .errors import Problem, ProjectError
 from .model import Book
 from .pdf import write_document
-from .resources import ProjectFiles, RefusedResource, toml_key_line
+from .press_profile import output_profile
 
 LOG = logging.getLogger("luoshu.press")
 
@@ -33,7 +32,7 @@ def write_press_pdf(book: Book, document: weasyprint.Document, destination: Path
                     modified: _dt.datetime) -> None:
     """Write *book*'s laid-out *document* as a press-ready PDF/X-4 file at *destination*;
     *modified* is the build's timestamp (the file's dates, so two builds are identical)."""
-    profile = output_profile(book)
+    profile = output_profile(book.project, book.config.print)
     LOG.info("press PDF: converting to CMYK for %s (%s)", profile.info, profile.condition)
     with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".press-") as scratch:
         source = Path(scratch) / "bleed.pdf"
@@ -47,31 +46,3 @@ def write_press_pdf(book: Book, document: weasyprint.Document, destination: Path
     if problems:
         raise ProjectError([Problem(f"press PDF is not PDF/X-4: {problem}", code="pdfx")
                             for problem in problems])
-
-
-def output_profile(book: Book) -> press_profile.PressProfile:
-    """The CMYK profile of ``[print] press_profile`` (inside the project), or the default."""
-    options = book.config.print
-    if options.press_profile is None:
-        try:
-            return press_profile.default_profile()
-        except press_profile.PressError as error:
-            raise ProjectError([Problem(f"press PDF: {error}", code="press-profile")]) from None
-    line = _book_toml_line(book, "press_profile")
-    try:
-        path = ProjectFiles.of(book.project).resolve(options.press_profile, referrer=BOOK_TOML)
-        return press_profile.load_profile(path, options.press_condition)
-    except RefusedResource as refused:
-        raise ProjectError([Problem(p.message, BOOK_TOML, line, code=p.code)
-                            for p in refused.problems]) from None
-    except press_profile.PressError as error:
-        raise ProjectError([Problem(f"[print] press_profile: {error}", BOOK_TOML, line,
-                                    code="press-profile")]) from None
-
-
-def _book_toml_line(book: Book, key: str) -> int | None:
-    try:
-        text = (book.project / BOOK_TOML).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return toml_key_line(text, "print", key) or toml_key_line(text, "print", key.replace("_", "-"))

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import Problem, ProjectError
+from .resources import ProjectFiles, RefusedResource, toml_key_line
+
 # Ghostscript's generic CMYK output profiles, in order of preference: default_cmyk.icc is an
 # ICC v2 profile with full lookup tables (what PDF 1.6 readers expect); ps_cmyk.icc is v4.
 PROFILE_PLACES = ("/usr/share/color/icc/ghostscript", "/usr/share/ghostscript/iccprofiles",
@@ -85,3 +88,34 @@ def _icc_description(icc: bytes) -> str | None:
             return None
         return text.replace("\x00", "").strip() or None
     return None
+
+
+BOOK_TOML = "book.toml"  # (luoshu.config's name; not imported, config imports much more)
+
+
+def output_profile(project: Path, options: PrintOptions) -> PressProfile:
+    """The CMYK profile of book.toml's ``[print] press_profile`` (a file inside *project*), or
+    the default; raises ProjectError, located in book.toml, when it cannot be used."""
+    if options.press_profile is None:
+        try:
+            return default_profile()
+        except PressError as error:
+            raise ProjectError([Problem(f"press PDF: {error}", code="press-profile")]) from None
+    line = _book_toml_line(project, "press_profile")
+    try:
+        path = ProjectFiles.of(project).resolve(options.press_profile, referrer=BOOK_TOML)
+        return load_profile(path, options.press_condition)
+    except RefusedResource as refused:
+        raise ProjectError([Problem(p.message, BOOK_TOML, line, code=p.code)
+                            for p in refused.problems]) from None
+    except PressError as error:
+        raise ProjectError([Problem(f"[print] press_profile: {error}", BOOK_TOML, line,
+                                    code="press-profile")]) from None
+
+
+def _book_toml_line(project: Path, key: str) -> int | None:
+    try:
+        text = (project / BOOK_TOML).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return toml_key_line(text, "print", key) or toml_key_line(text, "print", key.replace("_", "-"))
