@@ -86,6 +86,11 @@ def protect_text(previous: str, text: str) -> str:
     return "".join(out)
 
 
+def without_word_joiners(text: str) -> str:
+    """*text* without protect_text's word joiners, for text not laid out in lines (bookmarks)."""
+    return text.replace(WORD_JOINER, "")
+
+
 def protect_line_breaks(root, skip=("pre", "code", "kbd", "samp", "script", "style")) -> None:
     """Apply ``protect_text`` to every text node of an lxml tree, in document order."""
     nodes = []  # (element, attribute) holding text, in document order

@@ -303,7 +303,7 @@ def write_document(document: weasyprint.Document, destination: Path, bleed: bool
     if modified is not None:
         metadata.modified = modified.isoformat(timespec="seconds")
         metadata.created = metadata.created or metadata.modified
-    pages = document.pages if bleed else [_without_bleed(page) for page in document.pages]
+    pages = [_for_writing(page, bleed) for page in document.pages]
     document = type(document)(pages, metadata, document.url_fetcher, document.font_config,
                               document.color_profiles, document.output_intent)
     with _collect_weasyprint_errors() as errors:
@@ -311,12 +311,17 @@ def write_document(document: weasyprint.Document, destination: Path, bleed: bool
     _raise_problems(fetcher, errors, already)
 
 
-def _without_bleed(page: weasyprint.Page) -> weasyprint.Page:
-    """A shallow copy of *page* whose bleed is zero. WeasyPrint reads ``Page.bleed`` only to
-    size the PDF page and its boxes; the layout inside stays the same, shared object."""
-    trimmed = copy.copy(page)
-    trimmed.bleed = {side: 0 for side in page.bleed}
-    return trimmed
+def _for_writing(page: weasyprint.Page, bleed: bool) -> weasyprint.Page:
+    """A shallow copy of *page* to write: without its bleed unless *bleed*, and with bookmark
+    labels free of the word joiners cjk_layout put in the text (a PDF viewer's outline would
+    show them as boxes or stray gaps). WeasyPrint reads ``Page.bleed`` only to size the PDF
+    page and its boxes; the layout inside stays the same, shared object."""
+    written = copy.copy(page)
+    if not bleed:
+        written.bleed = {side: 0 for side in page.bleed}
+    written.bookmarks = [(level, cjk_layout.without_word_joiners(label), *rest)
+                         for level, label, *rest in page.bookmarks]
+    return written
 
 
 def write_pdf(book: Book, destination: Path) -> None:
