@@ -1,5 +1,5 @@
-"""Photos that would leave a hole at the foot of a print page move past the next paragraphs
-(luoshu.figure_flow).
+"""Photos that would leave a hole at the foot of a print page move past the next paragraphs,
+or, placed by captions.toml, back before the last ones of the page (luoshu.figure_flow).
 
 Each test lays out a small document of its own with WeasyPrint — a 130×184 mm page with 20 mm
 margins (a flow area of 544.25 px, 22 lines of 24.5 px; the 20 % threshold is 108.85 px, about
@@ -29,6 +29,7 @@ from luoshu.figure_flow import (
     apply_moves,
     find_moves,
 )
+from luoshu.pagemap import mark_page_breaks, page_breaks
 
 LINE_PX = 24.5  # 10.5 pt × 1.75
 FLOW_PX = (184 - 40) / 25.4 * 96  # 544.25
@@ -64,10 +65,12 @@ def p(block: str, lines: int) -> str:
     return f'<p data-block="{block}">{SENTENCE * (lines - 1)}</p>'
 
 
-def figure(block: str) -> str:
+def figure(block: str, placed: bool = False) -> str:
+    """A photo of the Markdown, or one captions.toml *placed* (its caption is the next block)."""
     number = int(block.rpartition(":")[2])
     section = block.rpartition(":")[0]
-    return (f'<figure class="photo" data-block="{block}"><img src="{IMAGE}" alt="照片">'
+    classes = "photo placed" if placed else "photo"
+    return (f'<figure class="{classes}" data-block="{block}"><img src="{IMAGE}" alt="照片">'
             f'<figcaption data-block="{section}:{number + 1}">河洛大地的秋天</figcaption>'
             "</figure>")
 
@@ -169,6 +172,24 @@ SHORT_PARAGRAPHS = document_html(section(
 FITS = document_html(section(
     "a", p("a:0", 4), figure("a:1"), p("a:3", 6), p("a:4", 6), p("a:5", 6)))
 
+# Two photos placed at the end of a section, after 12 lines: a hole of 10.2 lines (250.25 px).
+# Below text, the first takes 349.3 px (its top margin, dropped at the top of page 2, back):
+# a:2 (3 lines, 73.5 px) is not enough, a:1 and a:2 are. The second has a photo before it.
+# Folios, for pagemap.page_breaks.
+PLACED_AT_END = document_html(
+    section("a", p("a:0", 6), p("a:1", 3), p("a:2", 3), figure("a:3", placed=True),
+            figure("a:5", placed=True)),
+    section("b", p("b:0", 6), new_page=True)).replace(
+        "</style>", "@page { @bottom-center { content: counter(page) } }</style>")
+# A heading above the last paragraph, which leaves the photo 18.5 px short (hole 232.75 px).
+PLACED_AFTER_HEADING = document_html(section(
+    "a", p("a:0", 4), p("a:1", 3), '<h2 data-block="a:2">二、新的起点</h2>', p("a:3", 4),
+    figure("a:4", placed=True)))
+# a:1 (2 lines) leaves the photo 25.5 px short of the room it needs; a:0 would make it, but it
+# opens the page: the photo would start the page, above all its text.
+PLACED_UNDER_PAGE_TOP = document_html(section(
+    "a", p("a:0", 9), p("a:1", 2), figure("a:2", placed=True)))
+
 
 # --- find_moves and the second layout -----------------------------------------------------
 
@@ -260,9 +281,66 @@ def test_the_moves_are_the_same_for_the_same_document():
     assert find_moves(fresh) == find_moves(render(HOLE))
 
 
+def test_a_placed_photo_with_no_text_after_it_moves_back_before_the_fewest_paragraphs():
+    first = render(PLACED_AT_END)
+    assert [pages_of(first, block) for block in ("a:2", "a:3", "a:5")] == [[1], [2], [3]]
+    hole = hole_px(first, 1)
+    assert hole == pytest.approx(FLOW_PX - 12 * LINE_PX, abs=0.5)
+
+    moves = find_moves(first)
+
+    # Independently of it, the second photo stays: a photo stands just before it.
+    assert moves == (FigureMove("a:3", None, pytest.approx(hole * PT_PER_PX, abs=0.5), page=1,
+                                before="a:1"),)
+    second_source = moved(PLACED_AT_END, moves)
+    assert block_order(second_source) == ["a:0", "a:3", "a:1", "a:2", "a:5", "b:0"]
+    second = render(second_source)
+    assert pages_of(second, "a:0") == pages_of(second, "a:3") == [1]  # text above the photo…
+    assert hole_px(second, 1) < THRESHOLD_PX  # …and a:1, kept whole (widows), is what is left
+    assert pages_of(second, "a:1") == pages_of(second, "a:5") == [2]  # the text, then photo 2
+    assert len(second.pages) == len(first.pages) - 1
+    assert find_moves(second) == ()
+    # The EPUB's page list stays in order: page 2 begins at a:1, which comes before a:3.
+    breaks = page_breaks(second)
+    assert [(b.section_id, b.block, b.offset) for b in breaks] == [
+        ("a", 0, 0), ("a", 1, 0), ("b", 0, 0)]
+    epub_section = html.fragment_fromstring(PLACED_AT_END, create_parent="div").find(
+        ".//section")
+    mark_page_breaks(epub_section, [b for b in breaks if b.section_id == "a"])
+    assert [e.get("id") for e in epub_section.iter("span")] == ["page-1", "page-2"]
+
+
+def test_a_photo_moves_back_only_if_placed_and_if_the_paragraphs_make_room_for_it():
+    assert find_moves(render(PLACED_AT_END), max_back_paragraphs=1) == ()  # a:2 alone: no
+    markdown_photos = PLACED_AT_END.replace("photo placed", "photo")  # they never go back
+    for source in (PLACED_AFTER_HEADING, PLACED_UNDER_PAGE_TOP, markdown_photos):
+        document = render(source)
+        assert hole_px(document, 1) > THRESHOLD_PX
+        assert find_moves(document) == ()
+
+
+@pytest.mark.parametrize("source, after, before", [
+    (HOLE, "a:5", None),  # the paragraphs after it fill the hole: forward first
+    (SHORT_PARAGRAPHS, None, "a:1"),  # they do not, a:1 (4 lines) makes the room
+], ids=["forward-fills", "back-makes-room"])
+def test_a_placed_photo_moves_forward_if_that_fills_the_hole(source, after, before):
+    source = source.replace('class="photo"', 'class="photo placed"')
+    moves = find_moves(render(source))
+    assert [(m.figure, m.after, m.before) for m in moves] == [("a:2", after, before)]
+    second = render(moved(source, moves))
+    assert pages_of(second, "a:2") == ([2] if after else [1])
+    assert hole_px(second, 1) < LINE_PX * 2
+
+
 # --- apply_moves on a tree ----------------------------------------------------------------
 
 
+BACK_FRAGMENT = (
+    '<div>lead<p data-block="s:0">甲</p><h2 data-block="s:1">标题</h2><p data-block="s:2">乙'
+    '</p>after-2<p data-block="s:3">丙</p>after-3<figure class="photo placed" data-block="s:4">'
+    '<figcaption data-block="s:5">图</figcaption></figure>after-4<figure class="photo placed" '
+    'data-block="s:6"/>after-6</div>'
+)
 FRAGMENT = (
     '<div>lead<p data-block="s:0">甲</p>after-0'
     '<figure data-block="s:1"><img src="x.png"/><figcaption data-block="s:2">图</figcaption>'
@@ -303,18 +381,41 @@ def test_apply_moves_keeps_the_text_when_the_figure_comes_first():
     assert _sequence(container) == ["\n", "s:1", "\n", "s:0"]
 
 
-@pytest.mark.parametrize("move", [
-    FigureMove("s:9", "s:3", 100.0, 1),  # no such figure: a move for another document
-    FigureMove("s:1", "t:3", 100.0, 1),  # no such paragraph
-    FigureMove("s:1", "s:0", 100.0, 1),  # backwards
-    FigureMove("s:1", "s:6", 100.0, 1),  # past a heading
-    FigureMove("s:1", "s:2", 100.0, 1),  # into itself
-], ids=["unknown-figure", "unknown-paragraph", "backwards", "past-heading", "own-caption"])
-def test_apply_moves_ignores_moves_that_do_not_fit_the_tree(move):
-    container = etree.fromstring(FRAGMENT)
+@pytest.mark.parametrize("source, move", [
+    (FRAGMENT, FigureMove("s:9", "s:3", 100.0, 1)),  # no such figure: a move for another book
+    (FRAGMENT, FigureMove("s:1", "t:3", 100.0, 1)),  # no such paragraph
+    (FRAGMENT, FigureMove("s:1", "s:0", 100.0, 1)),  # backwards
+    (FRAGMENT, FigureMove("s:1", "s:6", 100.0, 1)),  # past a heading
+    (FRAGMENT, FigureMove("s:1", "s:2", 100.0, 1)),  # into itself
+    (BACK_FRAGMENT, FigureMove("s:4", None, 1.0, 1, "s:0")),  # back past a heading
+    (BACK_FRAGMENT, FigureMove("s:4", None, 1.0, 1, "s:1")),  # back before a heading
+    (BACK_FRAGMENT, FigureMove("s:4", None, 1.0, 1, "s:6")),  # "back" to a later figure
+    (BACK_FRAGMENT, FigureMove("s:6", None, 1.0, 1, "s:3")),  # back past a photo
+    (BACK_FRAGMENT.replace("photo placed", "photo"),  # a Markdown photo never goes back
+     FigureMove("s:4", None, 1.0, 1, "s:3")),
+], ids=["unknown-figure", "unknown-paragraph", "backwards", "past-heading", "own-caption",
+        "back-past-heading", "back-to-heading", "back-forwards", "back-past-photo",
+        "markdown-photo-back"])
+def test_apply_moves_ignores_moves_that_do_not_fit_the_tree(source, move):
+    container = etree.fromstring(source)
     before = etree.tostring(container)
     assert apply_moves(container, [move]) == 0
     assert etree.tostring(container) == before
+
+
+def test_apply_moves_moves_placed_figures_back_in_order_and_leaves_loose_text_in_place():
+    container = etree.fromstring(BACK_FRAGMENT)
+    moves = [FigureMove(figure, None, 1.0, 1, "s:2") for figure in ("s:6", "s:4")]
+    assert apply_moves(container, moves) == 2  # given in the wrong order: they keep theirs
+    assert _sequence(container) == [
+        "lead", "s:0", "s:1", "s:4", "s:6", "s:2", "after-2", "s:3", "after-3after-4after-6"]
+    assert [figure.tail for figure in container.iter("figure")] == [None, None]
+
+
+@pytest.mark.parametrize("after, before", [("s:6", "s:3"), (None, None)])
+def test_a_move_goes_either_after_or_before(after, before):
+    with pytest.raises(ValueError):
+        FigureMove("s:4", after, 1.0, 1, before=before)
 
 
 def test_a_move_applies_once():

@@ -44,6 +44,9 @@ from lxml import etree
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
+# The attribute and value figure_flow puts on a photo it moved back before paragraphs.
+MOVED_BACK = ("data-moved", "back")
+
 # The attribute pdf.print_html puts on each block: "<section id>:<block number>".
 BLOCK_ATTRIBUTE = "data-block"
 
@@ -179,8 +182,10 @@ def page_breaks(document) -> tuple[PageBreak, ...]:
         if label is not None:
             pending.append(label)
         for key, count, element in _runs(page._page_box, boxes):
-            if not count and last is not None and key[0] == last[0] and key[1] < last[1]:
-                # A photo moved past text that follows it in the EPUB (luoshu.figure_flow): a
+            if not count and (element.get(MOVED_BACK[0]) == MOVED_BACK[1] or (
+                    last is not None and key[0] == last[0] and key[1] < last[1])):
+                # A photo printed away from its place in the EPUB (luoshu.figure_flow): moved
+                # past the text after it, or back before text that precedes it in the EPUB. A
                 # page that begins with it begins, in the EPUB's order, at the text after it.
                 continue
             done = seen.get(key, 0)

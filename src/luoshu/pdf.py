@@ -271,7 +271,7 @@ def lay_out(book: Book) -> weasyprint.Document:
         # (Not when the first layout had problems: they are reported instead, once.)
         moves = () if fetcher.refusals or errors else find_moves(document)
         if moves:
-            LOGGER.info("print: %d photo(s) moved after the following text to fill holes",
+            LOGGER.info("print: %d photo(s) moved to fill holes at the foot of pages",
                         len(moves))
             document = _render(print_html(book, moves), fetcher)
     _raise_problems(fetcher, errors)
