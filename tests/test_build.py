@@ -46,7 +46,7 @@ def fake_pdf(monkeypatch):
     """Replace the PDF renderer with one that writes b"%PDF-fake <title>"; returns a switch."""
     state = {"fail": False, "calls": 0}
 
-    def render(book, destination, modified, layout):
+    def render(book, destination, context):
         state["calls"] += 1
         destination.write_bytes(b"%PDF-fake " + book.meta.title.encode())
         if state["fail"]:

@@ -1,18 +1,19 @@
 """The build, as a straight script of stages: project folder in, output folder out.
 
-    config → fonts → read → check → pdf / pdf-press / epub → manifest
+    config → fonts → read → check → pdf / pdf-press / pdfa / epub / archive → manifest
 
 A build is a pure function of the project folder (plus SOURCE_DATE_EPOCH, the standard way to
 pin timestamps): no global state, so many books can be built in parallel. Each renderer has the
-same small contract — it takes the Book, a destination path, the modification time and the
-build's PrintLayout — and writes to a temporary file beside the final one; only when every
-format has rendered are the files renamed into place, so a failed build leaves the previous
-outputs untouched.
+same small contract (luoshu.renderers) — it takes the Book, a destination path and the build's
+RenderContext (timestamp, shared print layout, the files written so far) — and writes to a
+temporary file beside the final one; only when every format has rendered are the files renamed
+into place, so a failed build leaves the previous outputs untouched.
 
-The print layout is shared: the PDFs write it (the reading copy and the press file are the same
-pages), and the EPUB takes from it where each print page
-begins (its page-list of the print edition's page numbers). WeasyPrint lays the book out at
-most once per build, when a renderer first asks for it.
+The print layout is shared: the PDFs write it (the reading copy, the press file and the
+archival PDF are the same pages), and the EPUB takes from it where each print page begins (its
+page-list of the print edition's page numbers). WeasyPrint lays the book out at most once per
+build, when a renderer first asks for it. The archive packs the archival PDF and the EPUB of
+the same build, so asking for it builds them too.
 """
 
 from __future__ import annotations
@@ -27,18 +28,20 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .config import FORMATS, load_config
 from .errors import Problem, ProjectError
 from .fonts import check_coverage, load_fonts
 from .model import Book
 from .reader import read_manuscript
-
-if TYPE_CHECKING:
-    import weasyprint
-
-    from .pagemap import PageBreak
+from .renderers import (
+    ARCHIVE_NEEDS,
+    PRINT_FORMATS,
+    RENDERERS,
+    PrintLayout,
+    RenderContext,
+    replace_bag_folder,
+)
 
 LOG = logging.getLogger("luoshu")
 MANIFEST = "manifest.json"
@@ -60,88 +63,6 @@ class BuildResult:
 
     artifacts: tuple[Artifact, ...]
     warnings: tuple[Problem, ...]
-
-
-class PrintLayout:
-    """The book's print layout, shared by the renderers of one build: laid out on first use,
-    at most once (the PDF is that layout written; the EPUB's page-list is read from it).
-
-    The laid-out pages are the largest object of a build, so they are kept only as long as a
-    renderer still needs them: with *keep_document* false (no PDF to write), they go as soon as
-    the page breaks are read; otherwise ``release`` drops them once the PDF is written.
-    """
-
-    def __init__(self, book: Book, keep_document: bool = True):
-        self.book = book
-        self.keep_document = keep_document
-        self._document: weasyprint.Document | None = None
-        self._page_breaks: tuple[PageBreak, ...] | None = None
-        self._released = False
-
-    def document(self) -> weasyprint.Document:
-        """The laid-out pages. Raises ProjectError as pdf.lay_out does."""
-        if self._document is None:
-            if self._released:
-                raise RuntimeError("the print layout was released; it is laid out only once")
-            from .pdf import lay_out  # imported late: WeasyPrint loads only when used
-
-            self._document = lay_out(self.book)
-        return self._document
-
-    def page_breaks(self) -> tuple[PageBreak, ...]:
-        """Where each print page with a folio begins, in the sections' text (luoshu.pagemap)."""
-        if self._page_breaks is None:
-            from .pagemap import page_breaks
-
-            self._page_breaks = page_breaks(self.document())
-            if not self.keep_document:
-                self.release(keep_page_breaks=True)
-        return self._page_breaks
-
-    def release(self, keep_page_breaks: bool) -> None:
-        """Drop the laid-out pages, if the book was laid out; with *keep_page_breaks*, read the
-        page breaks first."""
-        if self._document is None:
-            return
-        if keep_page_breaks and self._page_breaks is None:
-            self.page_breaks()
-        self._document = None
-        self._released = True
-
-
-def _write_epub(book: Book, destination: Path, modified: _dt.datetime,
-                layout: PrintLayout) -> None:
-    from .epub import write_epub  # imported late: each renderer loads only when used
-
-    write_epub(book, destination, modified, page_breaks=layout.page_breaks())
-
-
-def _write_pdf(book: Book, destination: Path, modified: _dt.datetime,
-               layout: PrintLayout) -> None:
-    from .pdf import write_document
-
-    write_document(layout.document(), destination, modified=modified)
-    from .pdfx_check import unembedded_fonts
-
-    problems = unembedded_fonts(destination)
-    if problems:  # never expected of WeasyPrint: say so rather than hand it to a printer
-        raise ProjectError([Problem(f"print PDF: {p}", code="pdf-font") for p in problems])
-
-
-def _write_press_pdf(book: Book, destination: Path, modified: _dt.datetime,
-                     layout: PrintLayout) -> None:
-    from .press_build import write_press_pdf
-
-    write_press_pdf(book, layout.document(), destination, modified)
-
-
-Renderer = Callable[[Book, Path, _dt.datetime, PrintLayout], None]
-RENDERERS: dict[str, tuple[str, Renderer]] = {
-    "epub": (".epub", _write_epub),
-    "pdf": (".pdf", _write_pdf),
-    "pdf-press": ("-press.pdf", _write_press_pdf),
-}
-PRINT_FORMATS = ("pdf", "pdf-press")  # the formats that write the print layout's pages
 
 
 def build_book(
@@ -168,16 +89,21 @@ def build_book(
     if unknown:
         raise ProjectError([Problem(f"unknown format {', '.join(unknown)}; known: "
                                     f"{', '.join(FORMATS)}", code="format")])
+    if "archive" in formats:  # the package carries the archival PDF and the EPUB: build them
+        formats = tuple(dict.fromkeys((*formats[:formats.index("archive")], *ARCHIVE_NEEDS,
+                                       *formats[formats.index("archive"):])))
 
     modified = modification_time(book)
     # The PDFs render first: they are the print layout written, and once they are written the
     # layout can go, keeping only the page breaks the EPUB needs (the EPUB's own memory never
     # adds to the layout's).
-    order = sorted(formats, key=lambda name: name not in PRINT_FORMATS)
+    order = sorted(formats, key=lambda name: (name not in PRINT_FORMATS, name == "archive"))
     pdfs = [name for name in order if name in PRINT_FORMATS]
     layout = PrintLayout(book, keep_document=bool(pdfs))
     out.mkdir(parents=True, exist_ok=True)
     staged: dict[str, tuple[Path, Path]] = {}
+    rendered: dict[str, Path] = {}  # what the archive packs: the formats written so far
+    context = RenderContext(modified, layout, rendered)
     try:
         for position, name in enumerate(order):
             stage(name)
@@ -185,7 +111,8 @@ def build_book(
             final = out / f"{book.config.output.basename}{suffix}"
             temporary = _temporary_beside(final)
             staged[name] = (temporary, final)
-            render(book, temporary, modified, layout)
+            render(book, temporary, context)
+            rendered[name] = temporary
             if pdfs and name == pdfs[-1]:
                 layout.release(keep_page_breaks=position + 1 < len(order))
         stage("manifest")
@@ -193,6 +120,8 @@ def build_book(
                      for name, (temporary, final) in ((n, staged[n]) for n in formats)]
         for temporary, final in staged.values():
             os.replace(temporary, final)
+        if "archive" in staged:  # the same bag as a folder, beside its zip
+            replace_bag_folder(staged["archive"][1])
         _write_manifest(out, artifacts)
         if "pdf" in formats and "pdf-press" not in formats:
             LOG.info("luoshu: %s.pdf is an RGB reading copy; for the printer, build "

@@ -24,7 +24,7 @@ from .resources import read_toml, toml_key_line
 from .typocheck import CODES as CHECK_CODES
 
 BOOK_TOML = "book.toml"
-FORMATS = ("epub", "pdf", "pdf-press")
+FORMATS = ("epub", "pdf", "pdf-press", "pdfa", "archive")
 WRITING_MODES = ("horizontal-tb", "vertical-rl")
 
 # One line per option: shown in error messages and in the README's reference.
@@ -46,7 +46,8 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
     },
     "output": {
         "formats": 'Formats built by default: "epub", "pdf" (RGB reading copy), "pdf-press" '
-                   '(PDF/X-4, CMYK, bleed and crop marks).',
+                   '(PDF/X-4, CMYK, bleed and crop marks), "pdfa" (PDF/A-2u), "archive" '
+                   '(BagIt deposit package).',
         "basename": "File name stem of the outputs (book → book.epub, book.pdf).",
     },
     "print": {

@@ -284,7 +284,7 @@ def _render(html: str, fetcher: ProjectFetcher) -> weasyprint.Document:
 
 
 def write_document(document: weasyprint.Document, destination: Path, bleed: bool = False,
-                   modified: _dt.datetime | None = None) -> None:
+                   modified: _dt.datetime | None = None, **options) -> None:
     """Write a laid-out print document (from ``lay_out``) as the PDF *destination*.
 
     Pages are laid out with the bleed of ``[print] bleed_mm`` around them. With *bleed* the PDF
@@ -293,7 +293,8 @@ def write_document(document: weasyprint.Document, destination: Path, bleed: bool
     what reaches into the bleed (a full-bleed photo) is cut at the page edge.
 
     *modified* (the build's timestamp, never "now") becomes the PDF's ModDate, and its
-    CreationDate when the book has no date.
+    CreationDate when the book has no date. Other *options* go to WeasyPrint's ``write_pdf``
+    (``pdf_variant="pdf/a-2u"``, ``pdf_tags=True``: the archival PDF).
 
     Raises ProjectError for errors WeasyPrint logs while writing (fonts are embedded then).
     """
@@ -307,7 +308,7 @@ def write_document(document: weasyprint.Document, destination: Path, bleed: bool
     document = type(document)(pages, metadata, document.url_fetcher, document.font_config,
                               document.color_profiles, document.output_intent)
     with _collect_weasyprint_errors() as errors:
-        document.write_pdf(destination)
+        document.write_pdf(destination, **options)
     _raise_problems(fetcher, errors, already)
 
 
