@@ -42,6 +42,8 @@ STAGE_LABELS = {
     "epub": "writing the EPUB",
     "pdf": "typesetting the PDF",
     "pdf-press": "making the press PDF (PDF/X-4, CMYK)",
+    "pdfa": "writing the archival PDF (PDF/A-2u)",
+    "archive": "packing the archive (BagIt)",
     "manifest": "writing manifest.json",
 }
 
@@ -166,6 +168,29 @@ def check(project: Path, output_format: str, strict: bool) -> None:
         click.echo(f"luoshu check: {counts['errors']} error(s), {counts['warnings']} warning(s), "
                    f"{counts['infos']} change(s) the build makes", err=True)
     sys.exit(1 if report.failed(strict) else 0)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--no-epubcheck", is_flag=True,
+              help="Skip EPUBCheck (it needs Java); the other checks still run.")
+def verify(path: Path, no_epubcheck: bool) -> None:
+    """Check an archive package (the bag folder or its .zip) as an archivist receives it.
+
+    Bag checksums and completeness (BagIt, RFC 8493), the build record against the files,
+    the archival PDF's PDF/A properties, and the EPUB with EPUBCheck. Prints one line per
+    problem and exits 1 when there is any, 0 when the package is sound.
+    """
+    from .verify import verify as verify_package  # loads only for this command
+
+    problems = verify_package(path, epubcheck=not no_epubcheck)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"luoshu verify: {path}: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"luoshu verify: {path}: the bag, its checksums, the build record, the PDF/A "
+               "and the EPUB are sound")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from pathlib import Path
 import lxml.etree
 import weasyprint
 from markupsafe import Markup
-from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import __version__, cjk_layout, fonts, markup, pagemap, templates
 from .colophon import colophon_lines, date_text, labels_for
@@ -51,6 +51,9 @@ DOCUMENT_FOLDER = "manuscript"
 # Ids of the parts the template adds. Section ids all start with "sec-", so these cannot clash.
 # The template gives the gallery's heading the id f"{GALLERY_ID}--title" (pagemap.GALLERY_TITLE_ID).
 GALLERY_ID = "gallery"
+
+# The project folder's URL in the print document, whatever the folder (see ProjectFetcher).
+PROJECT_URL = "file:///luoshu-project/"
 
 # --- The HTML document ----------------------------------------------------------------------
 
@@ -165,7 +168,11 @@ class ProjectFetcher(URLFetcher):
     def __init__(self, files: ProjectFiles):
         super().__init__(allow_redirects=False)
         self.files = files
-        self.root_url = path2url(f"{files.root}/")  # "file:///…/project/", percent-encoded
+        # The project as WeasyPrint sees it: the same URL wherever the folder is. WeasyPrint
+        # names images in the PDF after their URL, and the PDF must not change with the folder
+        # the project sits in (reproducible builds; the archive). Only this fetcher maps the
+        # URL to files, so nothing else can reach the folder through it.
+        self.root_url = PROJECT_URL
         self.document_url = f"{self.root_url}{DOCUMENT_FOLDER}/"
         self.refusals: list[Problem] = []
         self.refused_urls: set[str] = set()
@@ -199,9 +206,10 @@ class ProjectFetcher(URLFetcher):
                 dataclasses.replace(p, path=None, message=f"print PDF: {p.message}")
                 for p in refusal.problems
             ]) from None
-        # Answer with the resolved file's URL: WeasyPrint may re-open images by that path
-        # later, and relative URLs inside a stylesheet resolve against it.
-        return URLFetcherResponse(path2url(path), path.read_bytes(),
+        # Answer with the resolved file's URL (a symlink inside the project resolved):
+        # relative URLs inside a stylesheet resolve against it.
+        resolved = self.root_url + urllib.parse.quote(self.files.relative(path))
+        return URLFetcherResponse(resolved, path.read_bytes(),
                                   {"Content-Type": media_type(path.name)})
 
 
@@ -273,6 +281,7 @@ def lay_out(book: Book) -> weasyprint.Document:
         if moves:
             LOGGER.info("print: %d photo(s) moved to fill holes at the foot of pages",
                         len(moves))
+            del document  # the first layout's pages: gone before the second takes their place
             document = _render(print_html(book, moves), fetcher)
     _raise_problems(fetcher, errors)
     return document
