@@ -21,6 +21,9 @@ XMP_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax
           "xmp": "http://ns.adobe.com/xap/1.0/", "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
           "pdfxid": "http://www.npes.org/pdfx/ns/id/"}
 INFO_TEXT_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer")
+# The PDF/A identification schema (ISO 19005): pdfaid:part and pdfaid:conformance. Kept apart
+# from XMP_NS, which names every namespace the press PDF's XMP declares.
+PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
 
 
 _PDF_DATE = re.compile(r"D:(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?"
@@ -57,6 +60,15 @@ def pdf_date(moment: _dt.datetime) -> str:
 def xmp_date(moment: _dt.datetime) -> str:
     text = moment.isoformat(timespec="seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def parse_xmp_date(text: str | None) -> _dt.datetime | None:
+    """An XMP (ISO 8601) date as an aware datetime; no time zone is read as UTC."""
+    try:
+        moment = _dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.UTC)
 
 
 def fallback_time(source: Path) -> _dt.datetime:

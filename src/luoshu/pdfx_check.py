@@ -6,7 +6,6 @@ Info and XMP in agreement, nothing interactive. It is not a full ISO 15930-7 val
 """
 from __future__ import annotations
 
-import datetime as _dt
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +13,14 @@ import lxml.etree
 import pikepdf
 from pikepdf import Dictionary, Name
 
-from .pdf_parts import XMP_NS, page_box, parse_pdf_date, parts, rgb_description
+from .pdf_parts import (
+    XMP_NS,
+    page_box,
+    parse_pdf_date,
+    parse_xmp_date,
+    parts,
+    rgb_description,
+)
 
 
 def pdfx_problems(path: Path) -> list[str]:
@@ -91,20 +97,11 @@ def _metadata_problems(pdf: pikepdf.Pdf) -> list[str]:
         date = parse_pdf_date(info.get(key))
         if date is None:
             problems.append(f"Info {key} is missing or not a date")
-        elif _parse_xmp_date(_xmp_value(xmp, "xmp", name)) != date:
+        elif parse_xmp_date(_xmp_value(xmp, "xmp", name)) != date:
             problems.append(f"XMP xmp:{name} does not match Info {key}")
     problems += [f"XMP xmpMM:{name} is missing" for name in (
         "DocumentID", "VersionID", "RenditionClass") if not _xmp_value(xmp, "xmpMM", name)]
     return problems
-
-
-def _parse_xmp_date(text: str | None) -> _dt.datetime | None:
-    """An XMP (ISO 8601) date as an aware datetime; no time zone is read as UTC."""
-    try:
-        moment = _dt.datetime.fromisoformat(text or "")
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.UTC)
 
 
 def _xmp_value(xmp: lxml.etree._Element, prefix: str, name: str) -> str | None:
