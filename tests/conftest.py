@@ -34,7 +34,7 @@ E2E_PROJECTS = {
     "minimal-hans": MINIMAL_HANS,
     "traditional-hant": TRADITIONAL_HANT,
 }
-E2E_FORMATS = ["epub", "pdf", "pdf-press"]
+E2E_FORMATS = ["epub", "pdf", "pdf-press", "archive"]
 
 DEFAULT_BOOK_TOML = '[book]\ntitle = "测试之书"\nlanguage = "zh-Hans"\n'
 

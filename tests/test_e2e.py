@@ -56,7 +56,7 @@ def test_manifest_lists_every_artifact(built):
     _, out = built
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     formats = {entry["format"]: entry for entry in manifest["artifacts"]}
-    assert set(formats) == {"epub", "pdf", "pdf-press"}
+    assert set(formats) == {"epub", "pdf", "pdf-press", "pdfa", "archive"}
     for entry in formats.values():
         assert (out / entry["path"]).stat().st_size == entry["bytes"]
 
