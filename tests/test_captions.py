@@ -7,9 +7,14 @@ The reading helpers come from test_reader.py.
 from __future__ import annotations
 
 import base64
+import io
+import struct
+import warnings
+import zlib
 
+import pytest
 from lxml import etree
-
+from PIL import Image
 from test_reader import problems_of, read
 
 CAPTIONS = "manuscript/captions.toml"
@@ -175,3 +180,89 @@ def test_captions_and_credits_are_normalized(tmp_path, make_project, make_image)
     (photo,) = read(project).gallery
     assert (photo.caption, photo.credit, photo.alt) == (
         "党员闻“汛”而动，进行道路清淤", "摄影：王五", "图,一")
+
+
+# --- image files: truncated, too large, recognised by their signature -------------------------
+
+
+def _noise(fmt: str, size=(64, 48), **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise(size, 64).convert("RGB").save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def _png_with_size(width: int, height: int) -> bytes:
+    """A PNG whose IHDR claims width × height (its data is one row: the size check comes first)."""
+    def chunk(kind, body):
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 9))
+            + chunk(b"IEND", b""))
+
+
+def _gallery_problem(tmp_path, make_project, name: str, data: bytes):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        f"manuscript/photos/{name}": data,
+        CAPTIONS: f'\n[[photo]]\nfile = "photos/{name}"\ncaption = "图"\nalt = "图"\n'})
+    (problem,) = problems_of(project)
+    assert (problem.path, problem.line) == (CAPTIONS, 2)
+    return problem
+
+
+@pytest.mark.parametrize("name, data", [
+    ("cut.jpg", _noise("JPEG")[:-40]),
+    ("cut.png", _noise("PNG")[:-40]),
+    ("crc.png", _noise("PNG")[:60] + b"\x00" + _noise("PNG")[61:]),
+    ("header.jpg", b"\xff\xd8\xff\xe0\x00"),
+])
+def test_truncated_or_damaged_photos(tmp_path, make_project, name, data):
+    problem = _gallery_problem(tmp_path, make_project, name, data)
+    assert problem.code == "photo-truncated"
+    assert problem.message.startswith(f"photos/{name} is truncated or corrupt")
+    assert problem.message.endswith("re-export it")
+
+
+def test_too_many_pixels_is_refused_from_the_header(tmp_path, make_project):
+    problem = _gallery_problem(tmp_path, make_project, "big.png", _png_with_size(12000, 8000))
+    assert problem.code == "photo-too-large"
+    assert problem.message == (
+        "photos/big.png has 96 megapixels (12000 × 8000 px), more than luoshu accepts (80): "
+        "downscale it (1713 px across is enough to print it at 300 dpi)")
+
+
+def test_limit_is_inclusive(tmp_path, make_project):
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/photos/edge.png": _png_with_size(10000, 8000),  # exactly 80 MP
+        CAPTIONS: '[[photo]]\nfile = "photos/edge.png"\ncaption = "图"\nalt = "图"\n'})
+    assert read(project).gallery[0].file == "photos/edge.png"
+
+
+def test_a_multi_picture_jpeg_counts_as_jpeg(tmp_path, make_project):
+    second = Image.new("RGB", (2400, 1600), (20, 20, 20))
+    project = make_project(tmp_path, {
+        "manuscript/01-a.md": "# 甲\n",
+        "manuscript/photos/phone.jpg": _noise("MPO", (2400, 1600), save_all=True,
+                                              append_images=[second]),
+        CAPTIONS: '[[photo]]\nfile = "photos/phone.jpg"\ncaption = "手机"\nalt = "图"\n'})
+    with Image.open(project / "manuscript/photos/phone.jpg") as image:
+        assert image.format == "MPO"
+    assert read(project).gallery[0].file == "photos/phone.jpg"
+
+
+@pytest.mark.parametrize("width, height, words", [
+    (10000, 9500, "is a GIF image: save it as JPEG"),  # over Pillow's warning threshold
+    (20000, 20000, "is neither JPEG nor PNG, and too large to open"),  # over its error one
+])
+def test_large_images_of_other_formats_are_refused_quietly(tmp_path, make_project, width,
+                                                           height, words):
+    small = io.BytesIO()
+    Image.new("P", (4, 4)).save(small, "GIF")
+    gif = small.getvalue()[:6] + struct.pack("<HH", width, height) + small.getvalue()[10:]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        problem = _gallery_problem(tmp_path, make_project, "huge.gif", gif)
+    assert problem.code == "photo-format" and words in problem.message
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]

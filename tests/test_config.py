@@ -388,3 +388,21 @@ def test_print_table_problems(tmp_path, make_project, print_table, code, words):
 def test_pdf_press_is_a_format(tmp_path, make_project):
     project = make_project(tmp_path, {"book.toml": BASE + '[output]\nformats = ["pdf-press"]\n'})
     assert load_config(project).output.formats == ("pdf-press",)
+
+
+# --- [book] encoding ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written, codec", [("utf-8", "utf-8"), ("UTF8", "utf-8"),
+                                            ("gb18030", "gb18030"), ("GBK", "gb18030"),
+                                            ("gb2312", "gb18030")])
+def test_encoding_names(tmp_path, make_project, written, codec):
+    project = make_project(tmp_path, {"book.toml": BASE + f'encoding = "{written}"\n'})
+    assert load_config(project).book.encoding == codec
+
+
+def test_encoding_default_and_unknown(tmp_path, make_project):
+    assert load_config(make_project(tmp_path / "a", {})).book.encoding == "utf-8"
+    (problem,) = problems_of(tmp_path / "b", make_project, BASE + 'encoding = "big5"\n')
+    assert (problem.code, problem.line) == ("config-encoding", 4)
+    assert "'big5' is not supported" in problem.message and '"gb18030"' in problem.message

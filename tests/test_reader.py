@@ -237,3 +237,96 @@ def test_normalization_can_be_turned_off(tmp_path, make_project):
         "manuscript/01-a.md": "# 甲\n\n洛阳,郑州\n"})
     (section,) = read(project).sections
     assert "洛阳,郑州" in section.html
+
+
+# --- footnotes ------------------------------------------------------------------------------
+
+
+def footnote_problems(project) -> list[tuple[int, int, str]]:
+    return [(p.line, p.column, p.message) for p in problems_of(project)]
+
+
+def test_defined_footnotes_are_fine(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": (
+        "# 甲\n\n正文[^1]，又一处[^注]。\n\n[^1]: 第一条。\n  [^注]: 缩进的定义也算。\n")})
+    (section,) = read(project).sections
+    assert "[^" not in section.html
+
+
+def test_undefined_footnote_with_line_and_column(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": (
+        "---\ntitle: 甲\n---\n\n洛阳[^a]与郑州[^b]，[^B]。\n\n[^a]: 有定义。\n")})
+    assert footnote_problems(project) == [
+        (5, 10, 'footnote [^b] has no definition: add a line "[^b]: …"'),
+        (5, 15, 'footnote [^B] has no definition: add a line "[^B]: …"'),  # labels keep case
+    ]
+
+
+def test_footnote_syntax_in_code_escapes_and_front_matter_is_not_a_reference(tmp_path,
+                                                                             make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": (
+        "---\ntitle: 甲[^0]\n---\n\n代码`a[^1]`照旧。\n\n```\nx[^2]\n```\n\n"
+        "转义\\[^3]。\n\n    缩进代码[^4]\n")})
+    (section,) = read(project).sections
+    assert section.title == "甲[^0]"
+
+
+def test_a_definition_inside_code_defines_nothing(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": (
+        "# 甲\n\n正文[^1]。\n\n```\n[^1]: 这只是代码。\n```\n")})
+    assert [(line, column) for line, column, _ in footnote_problems(project)] == [(3, 3)]
+
+
+# --- section ids ----------------------------------------------------------------------------
+
+
+def test_ids_differing_only_in_case_clash(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-Intro.md": "# 甲\n",
+                                      "manuscript/01-intro.md": "# 乙\n"})
+    (problem,) = problems_of(project)
+    assert problem.code == "section-id-clash"
+    assert problem.path == "manuscript/01-intro.md"
+    assert "'01-Intro' (01-Intro.md) only in letter case" in problem.message
+
+
+# --- [book] encoding ------------------------------------------------------------------------
+
+
+def test_declared_gb18030_sections_and_captions(tmp_path, make_project, make_image):
+    project = make_project(tmp_path, {
+        "book.toml": book_toml(encoding="gb18030"),
+        "manuscript/01-a.md": "# 甲\n\n牡丹。\n".encode("gb18030"),
+        "manuscript/02-b.md": "\ufeff# 乙\r\n\r\n已是UTF-8。\r\n".encode("utf-8"),
+        "manuscript/photos/a.jpg": make_image(),
+        "manuscript/captions.toml": ('[[photo]]\nfile = "photos/a.jpg"\ncaption = "洛河"\n'
+                                     'alt = "码头"\n').encode("gb18030"),
+    })
+    manuscript = read(project)
+    assert [s.title for s in manuscript.sections] == ["甲", "乙"]
+    assert "<p>牡丹。</p>" in manuscript.sections[0].html
+    assert "已是" in manuscript.sections[1].html
+    assert manuscript.gallery[0].caption == "洛河"
+
+
+def test_utf8_files_stay_utf8_under_gb18030(tmp_path, make_project):
+    # UTF-8 Chinese decodes as GB18030 without an error, into mojibake: it must not be.
+    project = make_project(tmp_path, {"book.toml": book_toml(encoding="gb18030"),
+                                      "manuscript/01-a.md": "# 中文标题\n\n正文。\n"})
+    assert read(project).sections[0].title == "中文标题"
+
+
+def test_gb18030_hint_names_the_setting(tmp_path, make_project):
+    project = make_project(tmp_path, {"manuscript/01-a.md": "# 甲\n".encode("gb18030")})
+    (problem,) = problems_of(project)
+    assert "`iconv -f GB18030 -t UTF-8 manuscript/01-a.md > manuscript/01-a.md.utf8 && mv " \
+           "manuscript/01-a.md.utf8 manuscript/01-a.md`" in problem.message
+    assert problem.message.endswith('or set [book] encoding = "gb18030" in book.toml')
+
+
+def test_neither_encoding_names_the_line_where_the_file_breaks(tmp_path, make_project):
+    gb = "# 甲\n\n乙\n".encode("gb18030") + b"\xff\n"
+    utf8 = "# 甲\n\n乙\n".encode() + b"\xff\n"
+    project = make_project(tmp_path, {"book.toml": book_toml(encoding="gb18030"),
+                                      "manuscript/01-a.md": gb, "manuscript/02-b.md": utf8})
+    assert sorted((p.path, p.line) for p in problems_of(project)) == [
+        ("manuscript/01-a.md", 4), ("manuscript/02-b.md", 4)]

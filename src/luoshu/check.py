@@ -162,11 +162,12 @@ def _typography(project: Path, config: Config, findings: list[Finding]) -> list[
                     line or 1, column)
     for path in section_files(project, config, []):
         relative = path.relative_to(project).as_posix()
-        text = read_text(path, relative, [])
+        text = read_text(path, relative, [], config.book.encoding)
         if text is not None:
             add(relative, check_text(text, script, options=options))
     captions = project / CAPTIONS
-    loaded = read_toml(captions, CAPTIONS, []) if captions.is_file() else None
+    loaded = (read_toml(captions, CAPTIONS, [], encoding=config.book.encoding)
+              if captions.is_file() else None)
     if loaded and isinstance(loaded[0].get("photo"), list):
         data, text = loaded
         headers = [n for n, line in enumerate(text.split("\n"), 1)

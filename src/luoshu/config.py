@@ -43,6 +43,9 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
         "edition": '版次 as the copyright page prints it, e.g. "2026年11月第1版".',
         "printing": '印次 as the copyright page prints it, e.g. "2026年11月第1次印刷".',
         "sections": "Section ids in reading order; default: manuscript/*.md in file-name order.",
+        "encoding": 'Encoding of the sections and captions.toml: "utf-8" (default) or "gb18030" '
+                    "(also GBK and GB2312; files that are valid UTF-8 are still read as UTF-8). "
+                    "book.toml itself is always UTF-8.",
     },
     "output": {
         "formats": 'Formats built by default: "epub", "pdf" (RGB reading copy), "pdf-press" '
@@ -85,6 +88,10 @@ OPTION_DOCS: dict[str, dict[str, str]] = {
 TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions,
           "typography": TypographyOptions}
 QUOTE_STYLES = ("auto", "curly", "corner")
+# [book] encoding: what may be written → the codec luoshu reads with. GB18030 contains GBK and
+# GB2312, so files in those are read correctly as GB18030.
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030",
+             "gb2312": "gb18030", "cp936": "gb18030"}
 NORMALIZED_META = ("title", "subtitle", "description")  # shown as text: normalized like the text
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
@@ -232,6 +239,16 @@ def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -
         problems.append(Problem(f"[book] language {language!r} is not a BCP 47 tag; use e.g. "
                                 "zh-Hans (Simplified) or zh-Hant (Traditional)", BOOK_TOML,
                                 toml_key_line(text, "book", "language"), code="config-language"))
+    encoding = book.get("encoding")
+    if encoding is not None:
+        if encoding.lower() in ENCODINGS:
+            book["encoding"] = ENCODINGS[encoding.lower()]
+        else:
+            problems.append(Problem(f"[book] encoding {encoding!r} is not supported: write "
+                                    '"utf-8" (the default) or "gb18030" (also for GBK and '
+                                    "GB2312), or convert the files to UTF-8", BOOK_TOML,
+                                    toml_key_line(text, "book", "encoding"),
+                                    code="config-encoding"))
     identifier = book.get("identifier")
     if identifier:
         problem = _identifier_problem(identifier)

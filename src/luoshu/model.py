@@ -29,6 +29,7 @@ class BookMeta:
     edition: str | None = None  # 版次 as the copyright page prints it, e.g. "2026年11月第1版"
     printing: str | None = None  # 印次, e.g. "2026年11月第1次印刷"
     sections: tuple[str, ...] = ()  # explicit section order (ids); empty means file-name order
+    encoding: str = "utf-8"  # of sections and captions.toml; "gb18030" also reads GB18030/GBK files
 
     @property
     def script(self) -> str:

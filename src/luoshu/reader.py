@@ -5,33 +5,42 @@ captions and credits are punctuation-normalized (``luoshu.punctuation``) before 
 ``Section.text`` is that normalized Markdown, line for line with the source.
 
 Every problem found is collected (a missing photo, a section without a title, a bad caption
-entry…) and raised together, so one run shows the editor everything to fix.
+entry, a footnote without its definition…) and raised together, so one run shows the editor
+everything to fix.
+
+Sections and captions.toml are UTF-8, or GB18030 when ``[book] encoding = "gb18030"`` says so
+(luoshu.resources.read_text); book.toml is read before that setting is known, so it is UTF-8.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from .errors import Problem, ProjectError
-from .photos import preflight as print_preflight
 from .markup import convert_section, figure_html, section_anchor
 from .model import Config, Photo, PrintOptions, Section, SourceRef
+from .photos import inspect as inspect_photo
 from .punctuation import normalize
 from .resources import ProjectFiles, RefusedResource, read_text, read_toml, toml_key_line
+from .textmask import OPAQUE, protect
 
 MANUSCRIPT = "manuscript"
 CAPTIONS = "manuscript/captions.toml"
 PHOTO_KEYS = ("file", "caption", "credit", "alt", "section", "width", "full_bleed")
 _WIDTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|mm)\s*$")
 FRONT_MATTER_KEYS = ("title",)
-IMAGE_FORMATS = {"JPEG", "PNG"}
+# How a file in a legacy encoding can be read without converting it (see read_text).
+DECLARE_GB18030 = 'set [book] encoding = "gb18030" in book.toml'
 _PHOTO_HEADER = re.compile(r"^\s*\[\[\s*photo\s*\]\]\s*(#.*)?$")
 _SECTION_ID = re.compile(r"^[\w\-.]+$")  # \w includes Han characters
+# Footnotes as Python-Markdown's footnote extension reads them: a reference [^label] anywhere
+# in the text, a definition "[^label]:" at the start of a line.
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\n]*)\]")
+_FOOTNOTE_DEF = re.compile(r"^[ \t]*\[\^([^\]\n]*)\]:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,10 @@ def read_manuscript(project: Path, config: Config) -> Manuscript:
     files = ProjectFiles.of(project)
     problems: list[Problem] = []
     paths = section_files(project, config, problems)
+    problems.extend(_id_clashes(paths, project))
     sections = [s for s in (_read_section(project, path, config, problems) for path in paths) if s]
     ids = [s.id for s in sections]
-    photos = [_normalized_photo(p, config) for p in _read_captions(project, set(ids), config.print,
+    photos = [_normalized_photo(p, config) for p in _read_captions(project, set(ids), config,
                                                                    problems)]
     for photo in [p for s in sections for p in s.photos] + photos:
         _check_photo(files, photo, config.print, problems)
@@ -96,6 +106,29 @@ def section_files(project: Path, config: Config, problems: list[Problem]) -> lis
     return [by_id[i] for i in dict.fromkeys(order) if i in by_id]
 
 
+def _id_clashes(paths: list[Path], project: Path) -> list[Problem]:
+    """Section files whose ids differ only in letter case (01-a.md and 01-A.md) or Unicode
+    normalization (a CJK compatibility ideograph such as U+F900 and its unified twin U+8C48):
+    Windows and macOS cannot hold both in one folder, and EPUB requires file names that stay
+    distinct after normalization and case folding, so one of them must be renamed."""
+    problems = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        key = unicodedata.normalize("NFC", path.stem).casefold()
+        other = seen.setdefault(key, path)
+        if other is path:
+            continue
+        if path.stem.casefold() == other.stem.casefold():
+            how = "only in letter case"
+        else:
+            how = "only in Unicode normalization (the same characters, encoded differently)"
+        problems.append(Problem(
+            f"the section id {path.stem!r} differs from {other.stem!r} ({other.name}) {how}: "
+            "other systems and e-readers cannot tell the two apart; rename one of the files",
+            path.relative_to(project).as_posix(), code="section-id-clash"))
+    return problems
+
+
 def _read_section(project: Path, path: Path, config: Config,
                   problems: list[Problem]) -> Section | None:
     relative = path.relative_to(project).as_posix()
@@ -105,7 +138,7 @@ def _read_section(project: Path, path: Path, config: Config,
                                 "characters, '-', '_' and '.' (the name becomes the section id)",
                                 relative, code="section-id"))
         return None
-    text = read_text(path, relative, problems)
+    text = read_text(path, relative, problems, config.book.encoding, DECLARE_GB18030)
     if text is None:
         return None
     # Normalized punctuation is what gets typeset, so it is also what Section.text keeps for the
@@ -114,6 +147,7 @@ def _read_section(project: Path, path: Path, config: Config,
     if config.typography.normalize_punctuation:
         source = normalize(text, config.book.script, options=config.typography).text
     front, body, body_line = _split_front_matter(source, relative, problems)
+    problems.extend(_undefined_footnotes(text, body_line, relative))
     converted = convert_section(body, section_id, relative, body_line, front.get("title"))
     problems.extend(converted.problems)
     title = front.get("title") or converted.title
@@ -123,6 +157,34 @@ def _read_section(project: Path, path: Path, config: Config,
         return None
     return Section(section_id, title, SourceRef(relative, 1), converted.html, source,
                    converted.headings, converted.photos)
+
+
+def _undefined_footnotes(text: str, body_line: int, relative: str) -> list[Problem]:
+    """Footnote references without a definition: Python-Markdown leaves them as literal
+    "[^1]" in the text, which would be typeset. The source *text* is searched as written (so
+    columns are the author's) from *body_line* on, past the front matter; code and escapes
+    (\\[^1]) are not Markdown text, so references and definitions there do not count."""
+    mask = protect(text)
+    defined = set()
+    definitions = set()  # where each definition's "[" is: not a reference
+    for match in _FOOTNOTE_DEF.finditer(text):
+        bracket = match.start(1) - 2
+        if mask[bracket] != OPAQUE:
+            defined.add(match.group(1))
+            definitions.add(bracket)
+    problems = []
+    for match in _FOOTNOTE_REF.finditer(text):
+        start, label = match.start(), match.group(1)
+        if label in defined or start in definitions or mask[start] == OPAQUE:
+            continue
+        line = text.count("\n", 0, start) + 1
+        if line < body_line:
+            continue
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        problems.append(Problem(f'footnote [^{label}] has no definition: add a line '
+                                f'"[^{label}]: …"', relative, line, column,
+                                code="footnote-undefined"))
+    return problems
 
 
 def _split_front_matter(text: str, relative: str, problems: list[Problem]):
@@ -153,12 +215,13 @@ def _split_front_matter(text: str, relative: str, problems: list[Problem]):
     return values, "\n".join(lines[end + 1:]), end + 2
 
 
-def _read_captions(project: Path, section_ids: set[str], print_options: PrintOptions,
+def _read_captions(project: Path, section_ids: set[str], config: Config,
                    problems: list[Problem]) -> list[Photo]:
     path = project / CAPTIONS
     if not path.is_file():
         return []
-    loaded = read_toml(path, CAPTIONS, problems, code="captions-syntax")
+    loaded = read_toml(path, CAPTIONS, problems, "captions-syntax", config.book.encoding,
+                       DECLARE_GB18030)
     if loaded is None:
         return []
     data, text = loaded
@@ -174,7 +237,7 @@ def _read_captions(project: Path, section_ids: set[str], print_options: PrintOpt
     headers = [i + 1 for i, line in enumerate(text.split("\n")) if _PHOTO_HEADER.match(line)]
     for number, entry in enumerate(entries):
         line = headers[number] if number < len(headers) else None
-        photo = _photo_entry(entry, line, section_ids, print_options, problems)
+        photo = _photo_entry(entry, line, section_ids, config.print, problems)
         if photo:
             photos.append(photo)
     return photos
@@ -250,7 +313,8 @@ def _normalized_photo(photo: Photo, config: Config) -> Photo:
 
 def _check_photo(files: ProjectFiles, photo: Photo, print_options: PrintOptions,
                  problems: list[Problem]) -> None:
-    """The photo must be an image file inside the project, in a format outputs can carry."""
+    """The photo must be an image file inside the project, whole, of a size luoshu decodes, in a
+    format outputs can carry (luoshu.photos.inspect), and should have alt text."""
     where = photo.source or SourceRef(CAPTIONS)
     if not photo.alt:
         how = ('add alt = "…" to its [[photo]] entry' if where.path == CAPTIONS
@@ -261,23 +325,15 @@ def _check_photo(files: ProjectFiles, photo: Photo, print_options: PrintOptions,
     if photo.file.startswith("data:"):
         return  # inline bytes: nothing to find, and writers decode them themselves
     try:
-        path = files.resolve(photo.file, base=MANUSCRIPT, referrer=where.path)
+        data = files.read_bytes(photo.file, base=MANUSCRIPT, referrer=where.path)
     except RefusedResource as refused:
         problems.extend(replace(p, line=where.line) for p in refused.problems)
         return
-    try:
-        with Image.open(path) as image:
-            kind = image.format
-            if kind in IMAGE_FORMATS:
-                problems.extend(print_preflight(photo, image, print_options))
-    except (UnidentifiedImageError, OSError):
-        problems.append(Problem(f"{photo.file} is not a readable image (corrupt, or not an "
-                                "image): re-export it as JPEG or PNG", where.path, where.line,
-                                code="photo-unreadable"))
+    except OSError as error:  # e.g. no permission to read it
+        problems.append(Problem(f"{photo.file} cannot be read ({error.strerror})", where.path,
+                                where.line, code="photo-unreadable"))
         return
-    if kind not in IMAGE_FORMATS:
-        problems.append(Problem(f"{photo.file} is a {kind} image; use JPEG or PNG", where.path,
-                                where.line, code="photo-format"))
+    problems.extend(inspect_photo(replace(photo, source=where), data, print_options))
 
 
 def _attach_photos(section: Section, photos: list[Photo]) -> Section:
