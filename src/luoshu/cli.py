@@ -193,5 +193,26 @@ def verify(path: Path, no_epubcheck: bool) -> None:
                "and the EPUB are sound")
 
 
+@main.command()
+@click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback lets others read the book.")
+def serve(project: Path, port: int, host: str) -> None:
+    """Preview the book in PROJECT (default: the current folder) in a browser.
+
+    Serves the EPUB's pages and the print PDF's pages at http://localhost:PORT/, rebuilds
+    what an edit touches as soon as a file is saved, and reloads the open page. Problems are
+    shown on the page and here, in the words of 'luoshu build'. Ctrl-C stops it.
+    """
+    if not (project / "book.toml").is_file():
+        raise click.BadParameter(f"{project} has no book.toml: not a book project",
+                                 param_hint="PROJECT")
+    from .serve import run  # loads only for this command
+
+    sys.exit(run(project, host, port, report=lambda line: click.echo(line, err=True)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
