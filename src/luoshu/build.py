@@ -42,6 +42,7 @@ from .renderers import (
     RenderContext,
     replace_bag_folder,
 )
+from .resources import links_out_of
 
 LOG = logging.getLogger("luoshu")
 MANIFEST = "manifest.json"
@@ -141,6 +142,9 @@ def load_book(
     stage = progress or (lambda name: None)
     project = project.resolve()
     stage("config")
+    outside = links_out_of(project)  # before anything is read by path
+    if outside:
+        raise ProjectError(outside)
     config = load_config(project)
     stage("fonts")
     fonts = load_fonts(project, config.book.language)

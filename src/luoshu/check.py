@@ -25,7 +25,7 @@ from .fonts import check_coverage, load_fonts
 from .model import Book, Config
 from .press_profile import output_profile
 from .reader import CAPTIONS, read_manuscript, section_files
-from .resources import read_text, read_toml, toml_key_line
+from .resources import links_out_of, read_text, read_toml, toml_key_line
 from .typocheck import CODES, INFO, WARNING, TextReport, change_message, check_text
 
 SEVERITIES = ("error", "warning", "info")
@@ -85,6 +85,9 @@ def check_project(project: Path) -> CheckReport:
     """Check *project* (a folder with book.toml) without writing anything."""
     project = project.resolve()
     findings: list[Finding] = []
+    outside = links_out_of(project)  # before anything is read by path
+    if outside:
+        return CheckReport(tuple(_from_problem(p) for p in outside))
     try:
         config = load_config(project)
     except ProjectError as error:

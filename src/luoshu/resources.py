@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
 import re
 import shlex
 import tomllib
@@ -206,3 +207,41 @@ def toml_key_line(text: str, table: str | None, key: str) -> int | None:
         if in_table and re.match(rf'^["\']?{re.escape(key)}["\']?\s*=', stripped):
             return number
     return None
+
+
+# What luoshu reads by path, before any output's gate (ProjectFiles) is involved: book.toml,
+# the manuscript (sections, captions.toml), styles/ and fonts/ (fonts.toml, project fonts).
+READ_BY_PATH = ("book.toml", "manuscript", "styles", "fonts")
+
+
+def links_out_of(project: Path) -> list[Problem]:
+    """A problem for each of the project's inputs that is a link leading out of the project.
+
+    Sections, captions.toml, book.toml, stylesheets and fonts are opened by path. A symlink
+    among them (or a linked folder) would bring a file from elsewhere on the machine into the
+    book — an untrusted manuscript could name ~/.ssh/id_rsa — so the build refuses them all,
+    before anything is read.
+    """
+    root = project.resolve()
+    problems = []
+    for name in READ_BY_PATH:
+        top = project / name
+        candidates = [top]
+        if top.is_dir() and not top.is_symlink():
+            candidates += sorted(top.rglob("*"))
+        for path in candidates:
+            if not path.is_symlink() and path != top:
+                continue
+            if not (path.is_symlink() or path.exists()):
+                continue
+            try:
+                inside = path.resolve().is_relative_to(root)
+            except (OSError, RuntimeError):  # a loop of links
+                inside = False
+            if not inside:
+                relative = path.relative_to(project).as_posix()
+                problems.append(Problem(
+                    f"{relative} is a link to {os.readlink(path)!r}, outside the project folder: "
+                    "luoshu reads only files inside the project; copy the file in instead",
+                    relative, code="resource-outside"))
+    return problems
