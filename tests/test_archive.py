@@ -311,7 +311,10 @@ def test_a_symlink_out_of_the_project_is_refused(tmp_path):
     assert ("resource-outside", "manuscript/photos/leak.jpg") in refused
     assert ("resource-outside", "styles/elsewhere") in refused
     assert not (tmp_path / "out" / "minimal-archive.zip").exists()
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["renderings"]  # no scratch left
+    # The build refuses the links before reading anything (resources.links_out_of): no
+    # rendering, no scratch folder.
+    assert not (tmp_path / "out").exists() or [
+        p.name for p in (tmp_path / "out").iterdir()] in ([], ["renderings"])
 
 
 def test_hidden_files_are_not_sources(tmp_path):

@@ -171,8 +171,24 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
                 f"{OPTION_DOCS[table][key]}", BOOK_TOML, toml_key_line(text, table, written),
                 code="config-type"))
             continue
-        accepted[key] = converted
+        control = _control_character(converted)
+        if control:
+            # Invisible, and no XML document (the EPUB) may hold one.
+            problems.append(Problem(
+                f"[{table}] {written} holds U+{ord(control):04X}, a control character: delete "
+                "it", BOOK_TOML, toml_key_line(text, table, written), code="config-control"))
+        accepted[key] = converted  # (kept, so that no "needs title" follows the problem above)
     return accepted
+
+
+def _control_character(value: object) -> str | None:
+    """The first control character (other than tab and line breaks) in a string or list."""
+    for text in (value if isinstance(value, tuple) else (value,)):
+        if isinstance(text, str):
+            for char in text:
+                if (ord(char) < 0x20 and char not in "\t\n\r") or 0x7F <= ord(char) < 0xA0:
+                    return char
+    return None
 
 
 _INVALID = object()

@@ -4,6 +4,8 @@ Every project file is read through ProjectFiles (manuscripts are untrusted) and 
 under an ASCII name: some reading systems still mishandle non-ASCII names in the zip. Problems
 (a missing photo, an unreadable image) are collected, located at the Markdown line or
 captions.toml entry that asked for the file, and raised together by the writer.
+Stylesheets and SVG images are stored as they are, so what they name inside is checked first
+(luoshu.untrusted): a reading system would fetch it, or run it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .model import Book, SourceRef
 from .resources import ProjectFiles, decode_data_uri, media_type
 from .screen_images import ImageProblem, screen_image
 from .templates import theme_css
+from .untrusted import SVG_TYPE, refused_in_stylesheet, svg_hazards
 
 # The image types every EPUB 3 reading system must show (EPUB 3.3 "core media types"); any
 # other type would need a fallback image, which a manuscript has no way to give.
@@ -67,8 +70,15 @@ class PackageFiles:
             except ProjectError as error:
                 self.problems.extend(error.problems)
                 continue
-            paths.append(self._store(f"style/{resolved.name}", "text/css", resolved.read_bytes(),
-                                     "style"))
+            content = resolved.read_bytes()
+            # The EPUB carries the stylesheet byte for byte, and a reading system fetches what
+            # it names, even in rules the print layout never uses: what points outside the
+            # project stops the build here too, not only when WeasyPrint happens to fetch it.
+            refused = refused_in_stylesheet(self.files, self.files.relative(resolved), content)
+            if refused:
+                self.problems.extend(problem for _, problem in refused)
+                continue
+            paths.append(self._store(f"style/{resolved.name}", "text/css", content, "style"))
         return paths
 
     def finish_fonts(self, documents: list[bytes]) -> epub_fonts.EmbeddedFonts | None:
@@ -110,6 +120,13 @@ class PackageFiles:
                     f"{src!r} is {kind}, which EPUB readers need not show: use JPEG, PNG, GIF, "
                     "SVG or WebP", source.path, code="epub-image-type")])
             content = self.files.read_bytes(src, base="manuscript", referrer=source.path)
+            if kind == SVG_TYPE:
+                # Stored as written, so a reading system would run its scripts and fetch
+                # what it links to (photo files are JPEG or PNG: this is a data: URI).
+                hazards = svg_hazards(content)
+                if hazards:
+                    raise ProjectError([Problem(f"refused SVG image: {reason}", source.path,
+                                                code="resource-outside") for reason in hazards])
             if kind in RESAMPLED_TYPES:
                 # Screens need no print resolution; the PDF keeps the original file.
                 screen = screen_image(content, self.book.config.epub.image_max_edge)

@@ -10,7 +10,8 @@ then reworks the result as a tree, because every output needs the same guarantee
 - a paragraph holding just an image becomes a ``<figure>`` with the image's title as caption;
 - every ``id`` (and every in-document ``href``) is prefixed with the section's anchor, so the
   print PDF, which joins all sections in one document, has no duplicate ids;
-- raw HTML is stripped of scripts, frames, event handlers and ``javascript:`` links.
+- raw HTML is stripped of scripts, frames, embedded media, event handlers, ``javascript:``
+  links and whatever would load something (only ``<img src>`` may, through the project gate).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 import markdown
 from lxml import etree, html
 
-from .errors import Problem
+from .errors import Problem, ProjectError
 from .model import Heading, Photo, SourceRef
 from .spacing import CODE_ELEMENTS, TextFlow, add_han_latin_spacing
+from .untrusted import sanitize_html, svg_image_hazards
 
 # East Asian wide characters: CJK ideographs (with extensions and compatibility forms), CJK
 # punctuation, kana, Bopomofo, full-width forms. A source line break *between two* of them is
@@ -34,13 +36,13 @@ _CJK = (
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
 )
 _BREAK_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
-_URL_NOISE = re.compile(r"[\x00-\x20]+")  # browsers ignore these inside URLs: "java\tscript:"
+# Not XML 1.0 characters (surrogates cannot reach here: the text was decoded).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-_DANGEROUS_ELEMENTS = {
-    "script", "iframe", "object", "embed", "base", "meta", "link", "form", "frame",
-    "frameset", "applet", "noscript", "style", "template",
-}
 _NO_TEXT_ELEMENTS = CODE_ELEMENTS
+# How deep elements may nest in a section: far beyond any book, well below the ~150 levels at
+# which WeasyPrint's recursive layout fails (see _check_depth).
+MAX_DEPTH = 64
 
 _EXTENSIONS = ["footnotes", "tables", "attr_list", "fenced_code", "sane_lists", "abbr", "def_list"]
 _EXTENSION_CONFIGS = {
@@ -76,15 +78,25 @@ def convert_section(
     *first_line* is the line of *text*'s first line in the file, for problem locations.
     *title*, from front matter, is inserted as the ``<h1>`` when the body has none.
     """
+    problems: list[Problem] = []
+    text = _without_non_xml(text, source, first_line, problems)
+    if title and _NOT_XML.search(title):
+        problems.append(_non_xml_problem("the front matter title", title, source, None, None))
+        title = _NOT_XML.sub("", title)
     converter = markdown.Markdown(
         extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="xhtml"
     )
-    raw = converter.convert(text)
+    try:
+        raw = converter.convert(text)
+    except RecursionError:  # Python-Markdown recurses into nested lists and quotes
+        problems.append(_too_deep(source, first_line))
+        raw = ""
     root = html.fragment_fromstring(raw or "<p></p>", create_parent="div")
-    problems: list[Problem] = []
     anchor = section_anchor(section_id)
+    _check_depth(root, text, source, first_line, problems)
 
-    _sanitize(root)
+    _strip_non_xml(root)
+    sanitize_html(root)
     _join_cjk_line_breaks(root)
     photos = _collect_images(root, text, section_id, source, first_line, problems)
 
@@ -94,7 +106,7 @@ def convert_section(
         first_h1.text = title
         root.insert(0, first_h1)
     add_han_latin_spacing(root)  # after the joining: a removed break can make Han touch Latin
-    _assign_ids(root, first_h1, anchor)
+    _check_dangling(_assign_ids(root, first_h1, anchor), text, source, first_line, problems)
     headings = tuple(
         Heading(int(h.tag[1]), _text_of(h), h.get("id"))
         for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6")
@@ -121,6 +133,13 @@ def figure_html(photo: Photo, anchor: str, placed: bool = False) -> str:
         classes.append("sized")
     if placed:
         classes.append("placed")
+    for what, value in (("file", photo.file), ("caption", photo.caption),
+                        ("credit", photo.credit), ("alt text", photo.alt)):
+        if value and _NOT_XML.search(value):
+            where = photo.source
+            raise ProjectError([_non_xml_problem(f"the {what} of a photo", value,
+                                                 where.path if where else None,
+                                                 where.line if where else None, None)])
     figure = etree.Element("figure", {"class": " ".join(classes), "id": anchor})
     if "sized" in classes:
         figure.set("style", f"width: {photo.width * 100:.4g}%")
@@ -138,25 +157,57 @@ def figure_html(photo: Photo, anchor: str, placed: bool = False) -> str:
 # --- tree passes ---------------------------------------------------------------------------
 
 
-def _sanitize(root: etree._Element) -> None:
-    """Remove what could run code or load things from elsewhere (manuscripts are untrusted)."""
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):  # comments, processing instructions
-            if element.getparent() is not None:
-                element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
-            continue
-        if element.tag.lower() in _DANGEROUS_ELEMENTS:
-            element.drop_tree()
-            continue
-        for name in list(element.attrib):
-            value = _URL_NOISE.sub("", element.attrib[name]).lower()
-            if (
-                name.lower().startswith("on")
-                or ":" in name  # epub:type and friends: unbound prefixes break the XML
-                or (name.lower() in ("href", "src", "action", "formaction", "poster", "data")
-                    and value.startswith(("javascript:", "vbscript:")))
-            ):
-                del element.attrib[name]
+def _without_non_xml(text: str, source: str, first_line: int, problems: list[Problem]) -> str:
+    """*text* without the characters XML cannot hold (C0 controls but tab and line feed,
+    U+FFFE, U+FFFF), each line holding some reported: invisible, usually pasted by accident,
+    and an EPUB holding one is not well-formed."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        match = _NOT_XML.search(line)
+        if match:
+            problems.append(_non_xml_problem("the line", line, source, first_line + number,
+                                             match.start() + 1))
+    return _NOT_XML.sub("", text)
+
+
+def _non_xml_problem(what: str, value: str, source, line, column) -> Problem:
+    found = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in _NOT_XML.findall(value)))
+    return Problem(f"{what} holds {found}: a control character (or non-character) that no "
+                   "book can carry; delete it", source, line, column, code="character-control")
+
+
+def _strip_non_xml(root: etree._Element) -> None:
+    """Drop what character references (``&#x1b;``) in raw HTML made of such characters: the
+    tree would hold them, but could not be written as XML."""
+    for element in root.iter():
+        for name in ("text", "tail"):
+            value = getattr(element, name)
+            if value and _NOT_XML.search(value):
+                setattr(element, name, _NOT_XML.sub("", value))
+        if isinstance(element.tag, str):
+            for name, value in element.attrib.items():
+                if _NOT_XML.search(value):
+                    element.set(name, _NOT_XML.sub("", value))
+
+
+def _check_depth(root, text: str, source: str, first_line: int, problems: list[Problem]):
+    """Elements nested deeper than MAX_DEPTH are an error: WeasyPrint lays nested boxes out
+    recursively, and some 150 levels exhaust Python's recursion limit."""
+    for element in root.iter():
+        if isinstance(element.tag, str) and _depth(element) > MAX_DEPTH:
+            snippet = "".join(element.itertext()).strip()[:12]
+            problems.append(_too_deep(source, _line_of(text, snippet, first_line)))
+            return
+
+
+def _depth(element) -> int:
+    return sum(1 for _ in element.iterancestors())
+
+
+def _too_deep(source: str, line: int | None) -> Problem:
+    return Problem(f"lists, quotes or raw HTML elements are nested more than {MAX_DEPTH} "
+                   "levels deep, more than a book can lay out: flatten them", source, line,
+                   code="markup-depth")
 
 
 def _join_cjk_line_breaks(root: etree._Element) -> None:
@@ -184,6 +235,8 @@ def _collect_images(root, text, section_id, source, first_line, problems) -> lis
         alt = img.get("alt") or None
         photo = Photo(src, caption, alt=alt, section=section_id, source=SourceRef(source, line))
         photos.append(photo)
+        problems.extend(Problem(f"refused SVG image: {reason}", source, line,
+                                code="resource-outside") for reason in svg_image_hazards(src))
         if alt is None:
             img.set("alt", caption)
         parent = img.getparent()
@@ -198,12 +251,13 @@ def _collect_images(root, text, section_id, source, first_line, problems) -> lis
     return photos
 
 
-def _assign_ids(root, first_h1, anchor: str) -> None:
+def _assign_ids(root, first_h1, anchor: str) -> list[tuple[object, str]]:
     """Give headings stable ids ("title", "h-2", …), then make every id unique in the book.
 
     Ids are prefixed with the section's anchor (the print PDF joins all sections in one
     document), made valid XML names, and de-duplicated — an author's ``{#title}`` must not
-    collide with a generated id. In-document links follow their targets.
+    collide with a generated id. In-document links follow their targets; those whose target
+    is not in the section are returned, with their href as written.
     """
     count = 0
     for element in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -226,10 +280,38 @@ def _assign_ids(root, first_h1, anchor: str) -> None:
         taken.add(unique)
         renamed.setdefault(original, unique)
         element.set("id", unique)
+    dangling = []
     for element in root.iter():
         href = element.get("href") if isinstance(element.tag, str) else None
         if href and href.startswith("#") and len(href) > 1:
+            if href[1:] not in renamed:
+                dangling.append((element, href))
             element.set("href", "#" + renamed.get(href[1:], f"{anchor}--{_xml_name(href[1:])}"))
+    return dangling
+
+
+def _check_dangling(dangling, text: str, source: str, first_line: int,
+                    problems: list[Problem]) -> None:
+    """Links to an id no element of the section has: the EPUB would hold a broken link (each
+    section is a document of its own) and the print PDF cannot be written.
+
+    Python-Markdown writes every footnote defined, with a link back to where it is referred
+    to — even when it is referred to nowhere: that link goes, and the editor is warned."""
+    for element, href in dangling:
+        if "footnote-backref" in (element.get("class") or "").split():
+            label = href.removeprefix("#fnref-")
+            problems.append(Problem(
+                f"footnote [^{label}] is defined but never referred to: add [^{label}] to the "
+                "text where it belongs, or delete the note", source,
+                _line_of(text, f"[^{label}]:", first_line), code="footnote-unreferenced",
+                severity="warning"))
+            element.drop_tree()
+        else:
+            problems.append(Problem(
+                f"the link to {href!r} has no target: no heading or other element of this "
+                f"section has the id {href[1:]!r}", source,
+                _line_of(text, f"({href}", first_line) or _line_of(text, href, first_line),
+                code="link-dangling"))
 
 
 def _xml_name(value: str) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 import lxml.etree
 import weasyprint
 from markupsafe import Markup
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import URLFetcher, URLFetcherResponse, iri_to_uri
 
 from . import __version__, cjk_layout, fonts, markup, pagemap, templates
 from .colophon import colophon_lines, date_text, labels_for
@@ -41,6 +41,7 @@ from .model import Book
 from .pagestyle import page_css, style_element_text
 from .photos import Placement, image_pixels, placement
 from .resources import ProjectFiles, RefusedResource, decode_data_uri, media_type
+from .untrusted import refused_in_stylesheet
 
 LOGGER = logging.getLogger("luoshu.pdf")
 
@@ -163,6 +164,9 @@ class ProjectFetcher(URLFetcher):
     """Serves WeasyPrint the project's files and data: URIs; refuses, and records, the rest.
 
     ``fetch`` never calls the parent class, whose urllib handlers would open sockets.
+    A project stylesheet is read as it is served (luoshu.untrusted): each reference in it that
+    points outside the project is recorded there, with the stylesheet's name and line — the
+    EPUB refuses the same stylesheet the same way — whether or not the layout would fetch it.
     """
 
     def __init__(self, files: ProjectFiles):
@@ -176,6 +180,9 @@ class ProjectFetcher(URLFetcher):
         self.document_url = f"{self.root_url}{DOCUMENT_FOLDER}/"
         self.refusals: list[Problem] = []
         self.refused_urls: set[str] = set()
+        # URLs already refused while reading a stylesheet: WeasyPrint's later fetch of one
+        # of them is refused again, but not reported twice.
+        self._reported_urls: set[str] = set()
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         try:
@@ -183,7 +190,9 @@ class ProjectFetcher(URLFetcher):
         except RefusedResource as refusal:
             # WeasyPrint catches this and only logs it: keep it to report after layout.
             self.refused_urls.add(url)
-            self.refusals.extend(refusal.problems)
+            if url not in self._reported_urls:
+                self._reported_urls.add(url)
+                self.refusals.extend(refusal.problems)
             raise
 
     def _serve(self, url: str) -> URLFetcherResponse:
@@ -208,9 +217,19 @@ class ProjectFetcher(URLFetcher):
             ]) from None
         # Answer with the resolved file's URL (a symlink inside the project resolved):
         # relative URLs inside a stylesheet resolve against it.
-        resolved = self.root_url + urllib.parse.quote(self.files.relative(path))
-        return URLFetcherResponse(resolved, path.read_bytes(),
-                                  {"Content-Type": media_type(path.name)})
+        relative = self.files.relative(path)
+        resolved = self.root_url + urllib.parse.quote(relative)
+        body, kind = path.read_bytes(), media_type(path.name)
+        if kind == "text/css":
+            self._check_stylesheet(relative, resolved, body)
+        return URLFetcherResponse(resolved, body, {"Content-Type": kind})
+
+    def _check_stylesheet(self, relative: str, url: str, body: bytes) -> None:
+        """Record what the stylesheet *relative* (served as *url*) names outside the project."""
+        for reference, problem in refused_in_stylesheet(self.files, relative, body):
+            # Joined as WeasyPrint joins it, so that its fetch finds the URL reported already.
+            self._reported_urls.add(iri_to_uri(urllib.parse.urljoin(url, reference.value)))
+            self.refusals.append(problem)
 
 
 # --- WeasyPrint's log -----------------------------------------------------------------------

@@ -64,6 +64,9 @@ class ProjectFiles:
         ``..`` or symlinks, and files that do not exist.
         """
         where = referrer or base or "."
+        if "\0" in reference or "%00" in reference:  # no file name holds NUL; the OS refuses it
+            raise RefusedResource([Problem(f"refused {reference!r}: a file name cannot contain "
+                                           "NUL", where, code="resource-invalid")])
         parsed = urllib.parse.urlsplit(reference)
         if parsed.scheme or parsed.netloc or reference.startswith(("/", "\\")):
             raise RefusedResource(
