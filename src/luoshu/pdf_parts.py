@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.etree
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
@@ -24,6 +25,35 @@ INFO_TEXT_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Pr
 # The PDF/A identification schema (ISO 19005): pdfaid:part and pdfaid:conformance. Kept apart
 # from XMP_NS, which names every namespace the press PDF's XMP declares.
 PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
+
+
+def xmp_packet(namespaces: dict[str, str],
+               entries: list[tuple[str, str, str, str | None]]) -> bytes:
+    """An XMP packet with one rdf:Description holding *entries*, in order: each (prefix, name,
+    value, container), container None for a simple value or "Alt" (x-default), "Seq", "Bag".
+
+    *namespaces* maps prefixes to URIs and must hold "x" and "rdf". The header has no bytes=
+    or encoding= (PDF/A forbids them); the padding lets other tools update the XMP in place.
+    """
+    rdf = namespaces["rdf"]
+    root = lxml.etree.Element(f"{{{namespaces['x']}}}xmpmeta", nsmap={"x": namespaces["x"]})
+    description = lxml.etree.SubElement(
+        lxml.etree.SubElement(root, f"{{{rdf}}}RDF", nsmap={"rdf": rdf}),
+        f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""},
+        nsmap={k: v for k, v in namespaces.items() if k not in ("x", "rdf")})
+    for prefix, name, value, container in entries:
+        element = lxml.etree.SubElement(description, f"{{{namespaces[prefix]}}}{name}")
+        if container is None:
+            element.text = value
+            continue
+        item = lxml.etree.SubElement(lxml.etree.SubElement(element, f"{{{rdf}}}{container}"),
+                                     f"{{{rdf}}}li")
+        if container == "Alt":
+            item.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
+        item.text = value
+    body = lxml.etree.tostring(root, encoding="utf-8", pretty_print=True)
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'.encode()
+            + body + (b" " * 99 + b"\n") * 20 + b'<?xpacket end="w"?>')
 
 
 _PDF_DATE = re.compile(r"D:(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?"

@@ -64,7 +64,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import lxml.etree
 import pikepdf
 import weasyprint
 from pikepdf import Array, Dictionary, Name, String
@@ -78,6 +77,7 @@ from .pdf_parts import (
     parts,
     pdf_date,
     xmp_date,
+    xmp_packet,
 )
 from .pdfa_check import ALLOWED_NAMED_ACTIONS, HIDDEN_FLAGS, PRINT
 
@@ -287,54 +287,33 @@ def _metadata(pdf: pikepdf.Pdf, digest: str) -> tuple[Dictionary, bytes]:
     if modified is not None:
         info.ModDate = String(pdf_date(modified))
 
-    rdf = _NAMESPACES["rdf"]
-    root = lxml.etree.Element(f"{{{_NAMESPACES['x']}}}xmpmeta", nsmap={"x": _NAMESPACES["x"]})
-    description = lxml.etree.SubElement(
-        lxml.etree.SubElement(root, f"{{{rdf}}}RDF", nsmap={"rdf": rdf}),
-        f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""},
-        nsmap={k: v for k, v in _NAMESPACES.items() if k not in ("x", "rdf")})
-
-    def add(prefix: str, name: str, value: str, container: str | None = None) -> None:
-        element = lxml.etree.SubElement(description, f"{{{_NAMESPACES[prefix]}}}{name}")
-        if container is None:
-            element.text = value
-            return
-        item = lxml.etree.SubElement(lxml.etree.SubElement(element, f"{{{rdf}}}{container}"),
-                                     f"{{{rdf}}}li")
-        if container == "Alt":
-            item.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
-        item.text = value
-
-    add("pdfaid", "part", str(PDFA_PART))
-    add("pdfaid", "conformance", PDFA_CONFORMANCE)
-    add("dc", "format", "application/pdf")
+    entries = [("pdfaid", "part", str(PDFA_PART), None),
+               ("pdfaid", "conformance", PDFA_CONFORMANCE, None),
+               ("dc", "format", "application/pdf", None)]
     if "/Title" in text:
-        add("dc", "title", text["/Title"], "Alt")
+        entries.append(("dc", "title", text["/Title"], "Alt"))
     if "/Author" in text:  # one item, the whole Author string (see the module docstring)
-        add("dc", "creator", text["/Author"], "Seq")
+        entries.append(("dc", "creator", text["/Author"], "Seq"))
     if "/Subject" in text:
-        add("dc", "description", text["/Subject"], "Alt")
+        entries.append(("dc", "description", text["/Subject"], "Alt"))
     language = str(pdf.Root.get("/Lang", ""))
     if language:
-        add("dc", "language", language, "Bag")
+        entries.append(("dc", "language", language, "Bag"))
     if "/Keywords" in text:
-        add("pdf", "Keywords", text["/Keywords"])
+        entries.append(("pdf", "Keywords", text["/Keywords"], None))
     if "/Producer" in text:
-        add("pdf", "Producer", text["/Producer"])
+        entries.append(("pdf", "Producer", text["/Producer"], None))
     if "/Creator" in text:
-        add("xmp", "CreatorTool", text["/Creator"])
+        entries.append(("xmp", "CreatorTool", text["/Creator"], None))
     if created is not None:
-        add("xmp", "CreateDate", xmp_date(created))
+        entries.append(("xmp", "CreateDate", xmp_date(created), None))
     if modified is not None:
-        add("xmp", "ModifyDate", xmp_date(modified))
-        add("xmp", "MetadataDate", xmp_date(modified))
+        entries += [("xmp", "ModifyDate", xmp_date(modified), None),
+                    ("xmp", "MetadataDate", xmp_date(modified), None)]
     # DocumentID names the document (WeasyPrint's file); InstanceID this archival rendition.
-    add("xmpMM", "DocumentID", f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:sha256:{digest}')}")
-    add("xmpMM", "InstanceID",
-        f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:luoshu:pdfa:{digest}')}")
-    body = lxml.etree.tostring(root, encoding="utf-8", pretty_print=True)
-    # No bytes= or encoding= in the header (PDF/A forbids them); padding lets other tools
-    # update the XMP in place.
-    packet = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'.encode()
-              + body + (b" " * 99 + b"\n") * 20 + b'<?xpacket end="w"?>')
+    document_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:sha256:{digest}")
+    instance_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:luoshu:pdfa:{digest}")
+    entries += [("xmpMM", "DocumentID", f"uuid:{document_id}", None),
+                ("xmpMM", "InstanceID", f"uuid:{instance_id}", None)]
+    packet = xmp_packet(_NAMESPACES, entries)
     return info, packet

@@ -11,7 +11,6 @@ import hashlib
 import uuid
 from pathlib import Path
 
-import lxml.etree
 import pikepdf
 from pikepdf import Dictionary, Name, String
 
@@ -22,6 +21,7 @@ from .pdf_parts import (
     parse_pdf_date,
     pdf_date,
     xmp_date,
+    xmp_packet,
 )
 from .press_profile import PressProfile
 
@@ -42,48 +42,26 @@ def press_metadata(original: pikepdf.Pdf, source: Path, digest: str, profile: Pr
     document_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:sha256:{digest}")
     instance_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:luoshu:press:{rendition}")
 
-    rdf = XMP_NS["rdf"]
-    root = lxml.etree.Element(f"{{{XMP_NS['x']}}}xmpmeta", nsmap={"x": XMP_NS["x"]})
-    description = lxml.etree.SubElement(
-        lxml.etree.SubElement(root, f"{{{rdf}}}RDF", nsmap={"rdf": rdf}),
-        f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""},
-        nsmap={k: v for k, v in XMP_NS.items() if k not in ("x", "rdf")})
-
-    def add(prefix: str, name: str, value: str, container: str | None = None) -> None:
-        element = lxml.etree.SubElement(description, f"{{{XMP_NS[prefix]}}}{name}")
-        if container is None:
-            element.text = value
-            return
-        item = lxml.etree.SubElement(lxml.etree.SubElement(element, f"{{{rdf}}}{container}"),
-                                     f"{{{rdf}}}li")
-        if container == "Alt":
-            item.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
-        item.text = value
-
-    add("dc", "format", "application/pdf")
-    add("dc", "title", text["/Title"], "Alt")
+    entries = [("dc", "format", "application/pdf", None), ("dc", "title", text["/Title"], "Alt")]
     if "/Author" in text:  # one item, the whole Author string: the two must say the same
-        add("dc", "creator", text["/Author"], "Seq")
+        entries.append(("dc", "creator", text["/Author"], "Seq"))
     if "/Subject" in text:
-        add("dc", "description", text["/Subject"], "Alt")
+        entries.append(("dc", "description", text["/Subject"], "Alt"))
     if "/Keywords" in text:
-        add("pdf", "Keywords", text["/Keywords"])
+        entries.append(("pdf", "Keywords", text["/Keywords"], None))
     if "/Producer" in text:
-        add("pdf", "Producer", text["/Producer"])
-    add("pdf", "Trapped", "False")
+        entries.append(("pdf", "Producer", text["/Producer"], None))
+    entries.append(("pdf", "Trapped", "False", None))
     if "/Creator" in text:
-        add("xmp", "CreatorTool", text["/Creator"])
-    add("xmp", "CreateDate", xmp_date(created))
-    add("xmp", "ModifyDate", xmp_date(modified))
-    add("xmp", "MetadataDate", xmp_date(modified))
-    # PDF/X-4 preflights (Acrobat's) also ask for a version and a rendition class.
-    add("xmpMM", "DocumentID", f"uuid:{document_id}")
-    add("xmpMM", "InstanceID", f"uuid:{instance_id}")
-    add("xmpMM", "VersionID", "1")
-    add("xmpMM", "RenditionClass", "default")
-    add("pdfxid", "GTS_PDFXVersion", "PDF/X-4")
-    body = lxml.etree.tostring(root, encoding="utf-8", pretty_print=True)
-    # The packet wrapper and padding let other tools update the XMP in place.
-    packet = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'.encode()
-              + body + (b" " * 99 + b"\n") * 20 + b'<?xpacket end="w"?>')
+        entries.append(("xmp", "CreatorTool", text["/Creator"], None))
+    entries += [("xmp", "CreateDate", xmp_date(created), None),
+                ("xmp", "ModifyDate", xmp_date(modified), None),
+                ("xmp", "MetadataDate", xmp_date(modified), None),
+                # PDF/X-4 preflights (Acrobat's) also ask for a version and a rendition class.
+                ("xmpMM", "DocumentID", f"uuid:{document_id}", None),
+                ("xmpMM", "InstanceID", f"uuid:{instance_id}", None),
+                ("xmpMM", "VersionID", "1", None),
+                ("xmpMM", "RenditionClass", "default", None),
+                ("pdfxid", "GTS_PDFXVersion", "PDF/X-4", None)]
+    packet = xmp_packet(XMP_NS, entries)
     return info, packet
