@@ -57,9 +57,10 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from weasyprint.formatting_structure import boxes
 from weasyprint.layout.percent import percentage
 
+from . import page_boxes
+from .page_boxes import PT_PER_PX, TOP_TOLERANCE_PX
 from .pagemap import BLOCK_ATTRIBUTE, MOVED_BACK
 
 LOGGER = logging.getLogger("luoshu.figure_flow")
@@ -78,10 +79,6 @@ MAX_BACK_PARAGRAPHS = 5
 # The class of a <figure> that luoshu placed (captions.toml; luoshu.markup.figure_html).
 PLACED_CLASS = "placed"
 
-PT_PER_PX = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); points are 72 per inch
-# How far below the start of the page's flow a photo may begin and still be its first content
-# (1 pt): a few hundredths of a pixel of rounding, not a line of text.
-TOP_TOLERANCE_PX = 1 / PT_PER_PX
 
 
 @dataclass(frozen=True)
@@ -112,24 +109,24 @@ def find_moves(document, *, hole_fraction: float = HOLE_FRACTION,
     if min(max_paragraphs, max_back_paragraphs) < 0:
         raise ValueError("max_paragraphs and max_back_paragraphs cannot be negative")
     pages = [page._page_box for page in document.pages]
-    fragments = _paragraph_fragments(pages)
-    heights = {element: sum(_used_height(box) for _, box in found)
+    fragments = page_boxes.paragraph_fragments(pages)
+    heights = {element: sum(page_boxes.used_height(box) for _, box in found)
                for element, found in fragments.items()}
     moves: list[FigureMove] = []
     passed_already: set = set()  # paragraphs a move passes: no other move may pass them
     for index in range(1, len(pages)):
-        opening = _opening_figure(pages[index])
+        opening = page_boxes.opening_figure(pages[index])
         if opening is None:
             continue
         figure, ancestors = opening
-        section = _section_element(ancestors)
-        if section is None or _forced_break_before(figure):
+        section = page_boxes.section_element(ancestors)
+        if section is None or page_boxes.forced_break_before(figure):
             continue  # not in a section, or the author asked for the photo on a new page
         previous = pages[index - 1]
-        text_end = _text_end(previous, {id(box.element) for box in ancestors}, section)
+        text_end = page_boxes.text_end(previous, {id(box.element) for box in ancestors}, section)
         if text_end is None:
             continue  # the section starts on the photo's page: the hole is the section break's
-        hole = _flow_bottom(previous) - text_end
+        hole = page_boxes.flow_bottom(previous) - text_end
         if hole <= hole_fraction * previous.height:
             continue
         parent = ancestors[-1].element
@@ -187,135 +184,6 @@ def apply_moves(container, moves: Iterable[FigureMove]) -> int:
     return moved
 
 
-# --- Reading the first layout ---------------------------------------------------------------
-
-
-def _flow_root(page_box):
-    """The box of the root element (``<html>``) on a page: the page's in-flow content."""
-    return next((child for child in page_box.children if child.is_for_root_element), None)
-
-
-def _flow_bottom(page_box) -> float:
-    """Where a page's flow area ends: the foot of its content box, or the top of its footnotes."""
-    bottom = page_box.content_box_y() + page_box.height
-    for child in page_box.children:
-        if isinstance(child, boxes.FootnoteAreaBox) and child.children:
-            bottom = min(bottom, child.position_y)
-    return bottom
-
-
-def _in_flow_children(box) -> list:
-    """*box*'s children in normal flow (not floats, positioned boxes, footnotes, margin boxes)."""
-    if not isinstance(box, boxes.ParentBox):
-        return []
-    return [child for child in box.children
-            if isinstance(child, boxes.Box) and not isinstance(child, boxes.MarginBox)
-            and child.is_in_normal_flow()]
-
-
-def _is_marked_figure(box) -> bool:
-    return (isinstance(box, boxes.BlockLevelBox) and box.element_tag == "figure"
-            and box.element is not None and bool(box.element.get(BLOCK_ATTRIBUTE)))
-
-
-def _opening_figure(page_box) -> tuple[object, list] | None:
-    """The figure box that is the first in-flow content of the page, and its ancestor boxes
-    (the root box first); None if the page begins with anything else."""
-    root = _flow_root(page_box)
-    if root is None:
-        return None
-    start = root.content_box_y()
-    ancestors: list = []
-    box = root
-    while not _is_marked_figure(box):
-        # Zero-height boxes (an empty marker element, a collapsed wrapper) are not content.
-        first = next((child for child in _in_flow_children(box)
-                      if child.margin_height() > 0 or _is_marked_figure(child)), None)
-        if first is None or not isinstance(first, boxes.BlockLevelBox):
-            return None  # a line of text, or nothing
-        ancestors.append(box)
-        box = first
-    if not ancestors or box.position_y - start > TOP_TOLERANCE_PX:
-        return None
-    return box, ancestors
-
-
-def _section_element(ancestors: list):
-    """The ``<section class="chapter">`` element the boxes *ancestors* lie in, or None."""
-    for box in reversed(ancestors):
-        element = box.element
-        if (box.element_tag == "section" and element is not None
-                and "chapter" in (element.get("class") or "").split()):
-            return element
-    return None
-
-
-def _forced_break_before(box) -> bool:
-    return box.style["break_before"] in ("page", "left", "right", "recto", "verso")
-
-
-def _text_end(page_box, continuing: set[int], section) -> float | None:
-    """Where the in-flow content of the page ends, if it ends inside *section*; else None.
-
-    *continuing* holds the ids of the elements that go on to the next page (the opening
-    figure's ancestors): their boxes here are stretched to the page's foot, so the way down
-    goes through them to the last box that ends on this page, whose margin box is its own.
-    """
-    box = _flow_root(page_box)
-    in_section = False
-    while box is not None:
-        in_section = in_section or box.element is section
-        children = _in_flow_children(box)
-        if not children:
-            return box.content_box_y() if in_section else None  # an empty fragment
-        last = children[-1]
-        if isinstance(last, boxes.LineBox) or id(last.element) not in continuing:
-            return last.position_y + last.margin_height() if in_section else None
-        box = last
-    return None
-
-
-def _paragraph_fragments(pages: list) -> dict[object, list[tuple[int, object]]]:
-    """The boxes of each ``<p>`` element with a data-block, with the index of their page, in
-    page order (keyed by the element): one box for a paragraph that fits on its page."""
-    fragments: dict[object, list[tuple[int, object]]] = {}
-    for index, page_box in enumerate(pages):
-        root = _flow_root(page_box)
-        if root is not None:
-            for box in _principal_paragraph_boxes(root):
-                fragments.setdefault(box.element, []).append((index, box))
-    return fragments
-
-
-def _principal_paragraph_boxes(box, parent_element=None) -> Iterator:
-    """The block boxes of marked paragraphs under *box* (not the line boxes or anonymous
-    blocks inside them, which belong to the same element)."""
-    if (isinstance(box, boxes.BlockBox) and box.element_tag == "p"
-            and box.element is not parent_element and box.element is not None
-            and box.element.get(BLOCK_ATTRIBUTE)):
-        yield box
-        return
-    if isinstance(box, boxes.LineBox):
-        return  # inline content: a paragraph's block box is never below a line
-    for child in _in_flow_children(box):
-        yield from _principal_paragraph_boxes(child, box.element)
-
-
-def _used_bottom(box) -> float:
-    """Where *box* really ends on its page: its margin box's foot, except that a box stretched
-    to the page's foot (it continues on the next page) ends where its last child ends."""
-    children = _in_flow_children(box)
-    if (not isinstance(box, boxes.BlockContainerBox) or not children
-            or box.style["height"] != "auto"):
-        return box.position_y + box.margin_height()
-    return (max(_used_bottom(child) for child in children)
-            + box.padding_bottom + box.border_bottom_width + box.margin_bottom)
-
-
-def _used_height(box) -> float:
-    return _used_bottom(box) - box.position_y
-
-
 def _paragraphs_to_pass(figure, parent, hole: float, heights: dict[object, float],
                         max_paragraphs: int) -> list:
     """The paragraphs *figure* moves past: the fewest of its following sibling paragraphs
@@ -337,8 +205,8 @@ def _paragraphs_to_precede(figure_box, parent_box, page_box, page: int,
     *page_box* (page index *page*), the nearest first: the fewest, at most *max_paragraphs*,
     from whose top to the flow's foot the figure fits; or []. They lie on that page alone, below
     other content: a paragraph begun on an earlier page, or opening this one, ends the search."""
-    top = _flow_root(page_box).content_box_y() + TOP_TOLERANCE_PX
-    bottom = _flow_bottom(page_box)
+    top = page_boxes.flow_root(page_box).content_box_y() + TOP_TOLERANCE_PX
+    bottom = page_boxes.flow_bottom(page_box)
     # At the top of its page the figure lost its top margin (css-break-3: margins adjoining an
     # unforced break are truncated); below text it has it again.
     margin_top = percentage(figure_box.style["margin_top"], figure_box.style, parent_box.width)
