@@ -59,11 +59,13 @@ PROJECT_URL = "file:///luoshu-project/"
 # --- The HTML document ----------------------------------------------------------------------
 
 
-def print_html(book: Book, moves: Iterable[FigureMove] = ()) -> str:
+def print_html(book: Book, moves: Iterable[FigureMove] = (),
+               sizes: dict[str, Placement] | None = None) -> str:
     """The whole print document as an HTML string, stylesheets included; with *moves*, the
-    photos a first layout found leaving holes come later (luoshu.figure_flow)."""
+    photos a first layout found leaving holes come later (luoshu.figure_flow); *sizes* are
+    the photos' printed sizes when the caller has them (photo_placements reads every photo)."""
     meta = book.meta
-    sizes = photo_placements(book)
+    sizes = photo_placements(book) if sizes is None else sizes
     moves = tuple(moves)
     sections = [
         {"id": section.id, "title": section.title,
@@ -292,7 +294,8 @@ def lay_out(book: Book) -> weasyprint.Document:
     cjk_layout.install()
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with _collect_weasyprint_errors() as errors:
-        document = _render(print_html(book), fetcher)
+        sizes = photo_placements(book)  # read once, for both layouts
+        document = _render(print_html(book, sizes=sizes), fetcher)
         # Photos that left a hole at the foot of a page move past the text that follows them;
         # one more layout, only for a book where that happens.
         # (Not when the first layout had problems: they are reported instead, once.)
@@ -301,7 +304,7 @@ def lay_out(book: Book) -> weasyprint.Document:
             LOGGER.info("print: %d photo(s) moved to fill holes at the foot of pages",
                         len(moves))
             del document  # the first layout's pages: gone before the second takes their place
-            document = _render(print_html(book, moves), fetcher)
+            document = _render(print_html(book, moves, sizes), fetcher)
     _raise_problems(fetcher, errors)
     return document
 
