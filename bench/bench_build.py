@@ -7,7 +7,7 @@ it has 100 sections of 10,000 characters each and one placeholder photo per sect
 
 The build runs in a child process, so the memory figures are that build's own, not the
 generator's (Pillow, a million characters of text) nor the parent's PDF inspection. The child
-calls ``luoshu.build.build_book`` with a ``progress`` callback; each call marks the start of a
+calls ``luoshu.build.stages.build_book`` with a ``progress`` callback; each call marks the start of a
 stage, and at each boundary the child notes the wall clock and ``ru_maxrss`` (peak resident
 set size so far). See bench/README.md.
 
@@ -168,7 +168,7 @@ def run_child(project: Path, out: Path, formats: list[str], result_file: Path) -
     try:
         # The checkout's own sources come first: the bench measures this working tree.
         sys.path.insert(0, str(ROOT / "src"))
-        from luoshu.build import build_book
+        from luoshu.build.stages import build_book
 
         marks.append(("import", start, result["rss_at_start_kib"]))
 

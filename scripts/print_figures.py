@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dpi", type=int, default=50)
     args = parser.parse_args()
-    from luoshu.build import build_book
+    from luoshu.build.stages import build_book
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)

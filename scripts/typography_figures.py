@@ -27,11 +27,12 @@ def render(kind: str, destination: Path) -> None:
     """Write the sample's print PDF as typeset *kind* ("before" or "after") to *destination*."""
     import weasyprint
 
-    from luoshu import cjk_layout, pdf
-    from luoshu.build import load_book
+    from luoshu.layout import cjk as cjk_layout
+    from luoshu.layout import document as pdf
+    from luoshu.build.stages import load_book
     from luoshu.model import Book
-    from luoshu.reader import read_manuscript
-    from luoshu.resources import ProjectFiles
+    from luoshu.project.manuscript import read_manuscript
+    from luoshu.files.gate import ProjectFiles
 
     book, _ = load_book(ROOT)
     html_text = None

@@ -88,7 +88,7 @@ def fixture_project(tmp_path: Path) -> Callable[[str], Path]:
 @pytest.fixture(scope="session", params=sorted(E2E_PROJECTS))
 def built(request, tmp_path_factory):
     """(project, output folder) after a full build of one project."""
-    from luoshu.build import build_book
+    from luoshu.build.stages import build_book
 
     project = E2E_PROJECTS[request.param]
     out = tmp_path_factory.mktemp(f"out-{request.param}")

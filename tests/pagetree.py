@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
 
-from luoshu import cjk_layout
+from luoshu.layout import cjk as cjk_layout
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ import pikepdf
 import pytest
 from PIL import Image, PngImagePlugin
 
-from luoshu import pdf
-from luoshu.build import build_book
+from luoshu.layout import document as pdf
+from luoshu.build.stages import build_book
 from luoshu.errors import ProjectError
-from luoshu.fonts import system_faces
+from luoshu.fonts.roles import system_faces
 
 SECRET = "LUOSHU-SECRET-7f3a"
 REMOTE = "LUOSHU-REMOTE-7f3a"  # in everything the test server answers

@@ -21,9 +21,9 @@ import bagit
 import pytest
 from lxml import etree
 
-from luoshu.archive import bag_name, unpack, write_archive
-from luoshu.archive_record import DC, DCTERMS, XSI, build_record, font_licence
-from luoshu.build import build_book, load_book
+from luoshu.archive.bag import bag_name, unpack, write_archive
+from luoshu.archive.record import DC, DCTERMS, XSI, build_record, font_licence
+from luoshu.build.stages import build_book, load_book
 from luoshu.errors import ProjectError
 
 from conftest import MINIMAL_HANS

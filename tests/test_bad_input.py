@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from luoshu import photos
+from luoshu.images import photos
 from luoshu.cli import main
 
 RARE = "\U00020000"  # 𠀀: no configured font covers it

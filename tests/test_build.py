@@ -19,8 +19,8 @@ import zipfile
 import pytest
 from PIL import Image
 
-from luoshu import build as build_module
-from luoshu.build import MANIFEST, build_book, modification_time
+from luoshu.build import stages as build_module
+from luoshu.build.stages import MANIFEST, build_book, modification_time
 from luoshu.errors import ProjectError
 
 RARE = "\U00020000"  # 𠀀: no configured font covers it
@@ -264,7 +264,7 @@ def test_without_any_date_the_newest_source_is_used(fixture_project, tmp_path):
 
 
 def test_modification_time_ignores_a_non_numeric_epoch(minimal, monkeypatch):
-    from luoshu.config import load_config
+    from luoshu.project.config import load_config
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
 

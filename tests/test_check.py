@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from luoshu.check import check_project
+from luoshu.check.project import check_project
 from luoshu.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

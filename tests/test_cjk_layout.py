@@ -12,8 +12,8 @@ import subprocess
 import pytest
 import weasyprint
 
-from luoshu import cjk_layout
-from luoshu.cjk_layout import WORD_JOINER as WJ
+from luoshu.layout import cjk as cjk_layout
+from luoshu.layout.cjk import WORD_JOINER as WJ
 from pagetree import line_boxes
 
 TOLERANCE = 0.5  # CSS px (0.375 pt): stricter than the 0.5 pt "flush with both edges" asks

@@ -1,11 +1,11 @@
-"""luoshu.colophon: the copyright page's lines and the 字数 rule."""
+"""luoshu.layout.colophon: the copyright page's lines and the 字数 rule."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from luoshu import colophon
+from luoshu.layout import colophon
 from luoshu.model import PrintOptions, Section, SourceRef
 
 from test_pdf import make_book

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from luoshu.config import load_config, parse_config
+from luoshu.project.config import load_config, parse_config
 from luoshu.errors import ProjectError
 from luoshu.model import Config
 

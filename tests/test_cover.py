@@ -1,4 +1,4 @@
-"""The typeset cover (luoshu.cover): size, determinism, colours, line breaking, fonts."""
+"""The typeset cover (luoshu.epub.cover): size, determinism, colours, line breaking, fonts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import struct
 import pytest
 from PIL import Image
 
-from luoshu import cover
-from luoshu.cover import PALETTES, palette_for, typeset_cover
-from luoshu.fonts import load_fonts, system_faces
+from luoshu.epub import cover
+from luoshu.epub.cover import PALETTES, palette_for, typeset_cover
+from luoshu.fonts.roles import load_fonts, system_faces
 from luoshu.model import BookMeta, FontRole
 
 SAMPLE = BookMeta(
@@ -213,6 +213,6 @@ def test_latin_words_and_dashes_stay_whole(style):
 
 
 def test_line_break_sets_extend_those_of_the_print_layout():
-    cjk_layout = pytest.importorskip("luoshu.cjk_layout")
+    cjk_layout = pytest.importorskip("luoshu.layout.cjk")
     assert cjk_layout.NOT_AT_LINE_START <= cover.NOT_AT_LINE_START
     assert cjk_layout.NOT_AT_LINE_END == cover.NOT_AT_LINE_END

@@ -22,12 +22,13 @@ from lxml import etree
 from pagetree import latin_spans, line_boxes
 from pypdf import PdfReader
 
-from luoshu import cjk_layout, pdf
-from luoshu.build import build_book, load_book
-from luoshu.config import load_config
-from luoshu.punctuation import normalize
-from luoshu.resources import ProjectFiles
-from luoshu.validate import run_ace, run_epubcheck
+from luoshu.layout import cjk as cjk_layout
+from luoshu.layout import document as pdf
+from luoshu.build.stages import build_book, load_book
+from luoshu.project.config import load_config
+from luoshu.zh.punctuation import normalize
+from luoshu.files.gate import ProjectFiles
+from luoshu.epub.validate import run_ace, run_epubcheck
 
 pytestmark = pytest.mark.e2e
 

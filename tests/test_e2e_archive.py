@@ -19,9 +19,9 @@ import pikepdf
 import pytest
 from conftest import MINIMAL_HANS, artifact
 
-from luoshu.build import build_book, load_book
-from luoshu.pdfa_check import pdfa_problems
-from luoshu.verify import verify
+from luoshu.build.stages import build_book, load_book
+from luoshu.pdf.pdfa_check import pdfa_problems
+from luoshu.archive.verify import verify
 
 pytestmark = pytest.mark.e2e
 

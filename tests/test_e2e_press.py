@@ -16,10 +16,10 @@ import pikepdf
 import pytest
 from conftest import artifact
 
-from luoshu.build import build_book
-from luoshu.config import load_config
+from luoshu.build.stages import build_book
+from luoshu.project.config import load_config
 from luoshu.errors import ProjectError
-from luoshu.pdfx_check import pdfx_problems
+from luoshu.pdf.pdfx_check import pdfx_problems
 
 pytestmark = pytest.mark.e2e
 MM = 72 / 25.4
@@ -85,7 +85,7 @@ def test_press_pages_are_the_reading_pages_with_bleed_and_marks(built):
 
 
 def test_press_text_is_the_reading_text(built):
-    # Ghostscript garbles multi-character ToUnicode entries ("——", "ff"): luoshu.tounicode
+    # Ghostscript garbles multi-character ToUnicode entries ("——", "ff"): luoshu.pdf.tounicode
     # puts the source's maps back, so every page extracts the same characters.
     _, out = built
     assert page_characters(artifact(out, "pdf-press")) == page_characters(artifact(out, "pdf"))

@@ -17,8 +17,8 @@ import pypdf
 import pytest
 from conftest import artifact
 
-from luoshu.build import load_book
-from luoshu.colophon import labels_for
+from luoshu.build.stages import load_book
+from luoshu.layout.colophon import labels_for
 
 pytestmark = pytest.mark.e2e
 MM = 72 / 25.4

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from luoshu.cli import main
-from luoshu.serve import LivePreview
+from luoshu.serve.server import LivePreview
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

@@ -19,11 +19,11 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from luoshu.epub import write_epub
+from luoshu.epub.writer import write_epub
 from luoshu.model import (
     Book, BookMeta, Config, FontFace, FontRole, FontSet, Heading, Photo, Section, SourceRef,
 )
-from luoshu.validate import run_epubcheck
+from luoshu.epub.validate import run_epubcheck
 
 MODIFIED = datetime.datetime(2024, 5, 1, 8, 0, 0, tzinfo=datetime.timezone.utc)
 NS = {

@@ -1,4 +1,4 @@
-"""Embedded, subset fonts for the EPUB (luoshu.epub_fonts, luoshu.font_usage).
+"""Embedded, subset fonts for the EPUB (luoshu.epub.fonts, luoshu.fonts.usage).
 
 The sample book is embedded once per module (subsetting Noto CJK takes seconds): the documents
 are those of the sample's real EPUB, so the title page, the navigation document and every
@@ -20,10 +20,10 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
-from luoshu import epub_fonts
-from luoshu.build import load_book
-from luoshu.epub import write_epub
-from luoshu.epub_fonts import (
+from luoshu.epub import fonts as epub_fonts
+from luoshu.build.stages import load_book
+from luoshu.epub.writer import write_epub
+from luoshu.epub.fonts import (
     FEATURES,
     NAME_IDS,
     TYPOGRAPHY_CHARACTERS,
@@ -34,7 +34,7 @@ from luoshu.epub_fonts import (
     embed_fonts,
     is_invisible,
 )
-from luoshu.fonts import ROLE_SELECTORS
+from luoshu.fonts.roles import ROLE_SELECTORS
 from luoshu.model import FontFace, FontRole, FontSet
 
 REPO = Path(__file__).resolve().parents[1]

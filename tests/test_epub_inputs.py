@@ -1,4 +1,4 @@
-"""The EPUB writer on edited books: dates, unusable images, file names (luoshu.epub).
+"""The EPUB writer on edited books: dates, unusable images, file names (luoshu.epub.writer).
 
 Each test builds its own variant of test_epub's hand-built book (its helpers are imported from
 there), so none of them shares that module's book fixture. The modification date is written
@@ -17,7 +17,7 @@ from test_epub import (
     MODIFIED, NS, make_book, make_project, manifest_of, opf_of, read_epub, section,
 )
 
-from luoshu.epub import write_epub
+from luoshu.epub.writer import write_epub
 from luoshu.errors import ProjectError
 from luoshu.model import Book, Photo, Section, SourceRef
 

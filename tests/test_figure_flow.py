@@ -1,5 +1,5 @@
 """Photos that would leave a hole at the foot of a print page move past the next paragraphs,
-or, placed by captions.toml, back before the last ones of the page (luoshu.figure_flow).
+or, placed by captions.toml, back before the last ones of the page (luoshu.layout.figure_flow).
 
 Each test lays out a small document of its own with WeasyPrint — a 130×184 mm page with 20 mm
 margins (a flow area of 544.25 px, 22 lines of 24.5 px; the 20 % threshold is 108.85 px, about
@@ -20,8 +20,8 @@ from lxml import etree, html
 from PIL import Image
 from weasyprint.formatting_structure import boxes
 
-from luoshu import cjk_layout
-from luoshu.figure_flow import (
+from luoshu.layout import cjk as cjk_layout
+from luoshu.layout.figure_flow import (
     HOLE_FRACTION,
     MAX_PARAGRAPHS,
     PT_PER_PX,
@@ -29,7 +29,7 @@ from luoshu.figure_flow import (
     apply_moves,
     find_moves,
 )
-from luoshu.pagemap import mark_page_breaks, page_breaks
+from luoshu.layout.pagemap import mark_page_breaks, page_breaks
 
 LINE_PX = 24.5  # 10.5 pt × 1.75
 FLOW_PX = (184 - 40) / 25.4 * 96  # 544.25

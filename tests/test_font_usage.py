@@ -1,4 +1,4 @@
-"""Which characters each font role draws (luoshu.font_usage), on hand-written documents.
+"""Which characters each font role draws (luoshu.fonts.usage), on hand-written documents.
 
 What characters_by_role and element_role make of headings, captions, code, bold text, the
 navigation document and the title page, and which OpenType language systems are kept for the
@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from test_epub_fonts import wrap
 
-from luoshu import font_usage
-from luoshu.epub_fonts import characters_by_role, element_role
-from luoshu.fonts import ROLE_NAMES, ROLE_SELECTORS
+from luoshu.fonts import usage as font_usage
+from luoshu.epub.fonts import characters_by_role, element_role
+from luoshu.fonts.roles import ROLE_NAMES, ROLE_SELECTORS
 
 # --- characters_by_role --------------------------------------------------------------------
 

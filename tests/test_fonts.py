@@ -9,11 +9,11 @@ import pytest
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
-from luoshu.config import load_config
+from luoshu.project.config import load_config
 from luoshu.errors import ProjectError
-from luoshu.fonts import FONTS_TOML, Coverage, check_coverage, font_css, load_fonts
+from luoshu.fonts.roles import FONTS_TOML, Coverage, check_coverage, font_css, load_fonts
 from luoshu.model import Book
-from luoshu.reader import read_manuscript
+from luoshu.project.manuscript import read_manuscript
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL_HANS = FIXTURES / "minimal-hans"

@@ -18,7 +18,7 @@ fresh ``tempfile.TemporaryDirectory()`` per example (hypothesis reruns the test 
 pytest's ``tmp_path`` would be shared between examples). ``--hypothesis-show-statistics``
 shows how the examples ended (built, or refused and why).
 
-The plain tests at the end are what fuzzing found, each fixed (luoshu.markup, luoshu.untrusted)
+The plain tests at the end are what fuzzing found, each fixed (luoshu.markup.convert, luoshu.markup.untrusted)
 and kept as one example.
 """
 
@@ -41,9 +41,9 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis.control import currently_in_test_context
 from lxml import etree
 
-from luoshu.build import build_book
+from luoshu.build.stages import build_book
 from luoshu.errors import ProjectError
-from luoshu.markup import convert_section
+from luoshu.markup.convert import convert_section
 
 # No shrinking: with a second per example it can take many minutes. A failure prints the
 # example as generated, and print_blob the way to replay it (@reproduce_failure).

@@ -25,7 +25,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from luoshu.build import build_book
+from luoshu.build.stages import build_book
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "minimal-hans"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "minimal-hans"

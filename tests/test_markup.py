@@ -7,7 +7,7 @@ import re
 import pytest
 from lxml import etree
 
-from luoshu.markup import convert_section, figure_html, section_anchor
+from luoshu.markup.convert import convert_section, figure_html, section_anchor
 from luoshu.model import Photo
 
 SOURCE = "manuscript/01-intro.md"

@@ -1,5 +1,5 @@
 """Print page numbers in the EPUB text: where each print page begins, found in WeasyPrint's
-layout and put into the sections' XHTML (luoshu.pagemap).
+layout and put into the sections' XHTML (luoshu.layout.pagemap).
 
 The proof is from the outside: a book of long sections (paragraphs split across pages, lists,
 a quotation, a table, footnotes, a photo, a gallery) is laid out once and written as a PDF; for
@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from luoshu import markup, pagemap, pdf
-from luoshu.build import PrintLayout, load_book
-from luoshu.cjk_layout import WORD_JOINER
-from luoshu.pagemap import GALLERY_SECTION, PageBreak, insert_page_breaks, page_breaks
+from luoshu.markup import convert as markup
+from luoshu.layout import pagemap
+from luoshu.layout import document as pdf
+from luoshu.build.stages import PrintLayout, load_book
+from luoshu.layout.cjk import WORD_JOINER
+from luoshu.layout.pagemap import GALLERY_SECTION, PageBreak, insert_page_breaks, page_breaks
 
 MM = 72 / 25.4
 EPUB = {"epub": pagemap.EPUB_NS}
@@ -233,7 +235,8 @@ def test_print_and_epub_number_the_same_blocks(book):
 @pytest.mark.parametrize("formats", [["epub", "pdf"], ["pdf", "epub"], ["epub"]])
 def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, formats):
     """One layout per build: the PDF is written from it and the EPUB gets its page breaks."""
-    from luoshu import build, epub
+    from luoshu.build import stages as build
+    from luoshu.epub import writer as epub
 
     laid_out, given = [], []
     real_lay_out = pdf.lay_out
@@ -258,7 +261,7 @@ def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, 
 
 
 def test_the_layout_is_dropped_when_no_longer_needed(book):
-    from luoshu import build
+    from luoshu.build import stages as build
 
     layout = build.PrintLayout(book, keep_document=False)  # an EPUB without a PDF
     breaks = layout.page_breaks()

@@ -1,6 +1,6 @@
-"""luoshu.pagestyle: the page geometry CSS generated from [print]."""
+"""luoshu.layout.pagestyle: the page geometry CSS generated from [print]."""
 
-from luoshu import pagestyle
+from luoshu.layout import pagestyle
 from luoshu.model import PrintOptions
 
 

@@ -29,7 +29,7 @@ from luoshu.model import (Book, BookMeta, Config, FontFace, FontRole, FontSet, H
 MM = 72 / 25.4  # PDF points per millimetre
 
 
-from luoshu import pdf
+from luoshu.layout import document as pdf
 
 
 # --- The test book ----------------------------------------------------------------------------

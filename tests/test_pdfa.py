@@ -1,9 +1,9 @@
-"""The archival PDF (luoshu.pdfa): PDF/A-2u written from the print layout, checked from outside.
+"""The archival PDF (luoshu.pdf.pdfa): PDF/A-2u written from the print layout, checked from outside.
 
 The small book of test_pdf (three sections, two photos, a contents page with links) is laid
 out once per module and written as the archival PDF, then as the reading PDF from the same
 layout; most tests read those two files with pikepdf, pypdf, poppler, qpdf and Ghostscript.
-luoshu's own PDF/A-2 checker (luoshu.pdfa_check) must find nothing in the archival PDF, find
+luoshu's own PDF/A-2 checker (luoshu.pdf.pdfa_check) must find nothing in the archival PDF, find
 what WeasyPrint's own PDF/A output gets wrong, and find each fault of a broken copy.
 """
 
@@ -30,10 +30,11 @@ from test_pdf import (
     make_book,
 )
 
-from luoshu import pdf, pdfa
+from luoshu.layout import document as pdf
+from luoshu.pdf import pdfa
 from luoshu.model import Book, PrintOptions
-from luoshu.pdf_parts import parse_pdf_date, parts
-from luoshu.pdfa_check import pdfa_problems
+from luoshu.pdf.parts import parse_pdf_date, parts
+from luoshu.pdf.pdfa_check import pdfa_problems
 
 MM = 72 / 25.4  # PDF points per millimetre
 MODIFIED = dt.datetime(2024, 5, 2, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -311,7 +312,7 @@ def test_a_book_weasyprint_cannot_tag_is_written_untagged(folder: Path, caplog) 
     book = dataclasses.replace(book, sections=(
         *book.sections[:-1], dataclasses.replace(last, html=last.html + image)))
     target = folder / "untagged.pdf"
-    caplog.set_level(logging.WARNING, logger="luoshu.pdfa")
+    caplog.set_level(logging.WARNING, logger="luoshu.pdf.pdfa")
     pdfa.write_pdfa(pdf.lay_out(book), target, MODIFIED)
     assert any("without tags" in r.getMessage() and "alt" in r.getMessage()
                for r in caplog.records)

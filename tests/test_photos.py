@@ -1,4 +1,4 @@
-"""luoshu.photos: printed size of photos and the print preflight."""
+"""luoshu.images.photos: printed size of photos and the print preflight."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageCms
 
-from luoshu import photos
+from luoshu.images import photos
 from luoshu.model import Photo, PrintOptions, SourceRef
 
 OPTIONS = PrintOptions()  # 16开: text block 145 × 214 mm

@@ -1,4 +1,4 @@
-"""The press PDF (luoshu.press): PDF/X-4, CMYK, crop marks, from WeasyPrint's RGB print PDF.
+"""The press PDF (luoshu.pdf.press): PDF/X-4, CMYK, crop marks, from WeasyPrint's RGB print PDF.
 
 A small two-page source is written with WeasyPrint directly — black and grey Chinese text, a
 red rule, an RGB photo, a radial gradient, an internal link, two headings for bookmarks, and
@@ -22,8 +22,10 @@ import pytest
 import weasyprint
 from PIL import Image
 
-from luoshu import pdfx_check, press, press_profile
-from luoshu.press_metadata import press_metadata
+from luoshu.pdf import pdfx_check
+from luoshu.pdf import press
+from luoshu.pdf import profile as press_profile
+from luoshu.pdf.press_metadata import press_metadata
 
 MM = 72 / 25.4  # PDF points per millimetre
 TRIM_MM = (130, 184)

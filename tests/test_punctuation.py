@@ -1,4 +1,4 @@
-"""Punctuation normalization (luoshu.punctuation) and the checks on one text (luoshu.typocheck).
+"""Punctuation normalization (luoshu.zh.punctuation) and the checks on one text (luoshu.zh.typocheck).
 
 Most tests are rows of (input, expected output): Simplified (zh-Hans) unless the row says
 Traditional. Every example of issue 3 is here, and each masked Markdown construct.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from luoshu.model import TypographyOptions
-from luoshu.punctuation import Change, normalize
-from luoshu.textmask import FREE, OPAQUE, SYNTAX, blocks, protect
-from luoshu.typocheck import CODES, check_text
+from luoshu.zh.punctuation import Change, normalize
+from luoshu.zh.textmask import FREE, OPAQUE, SYNTAX, blocks, protect
+from luoshu.zh.typocheck import CODES, check_text
 
 
 def hans(text: str, **kwargs) -> str:
@@ -273,14 +273,14 @@ def test_ignored_codes_are_not_applied():
 
 
 def test_every_code_is_documented():
-    import luoshu.punctuation
-    import luoshu.typocheck
+    import luoshu.zh.punctuation
+    import luoshu.zh.typocheck
     from pathlib import Path
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "typography-checks.md").read_text(
         encoding="utf-8")
     for code in CODES:
-        module = luoshu.punctuation if code < "LS200" else luoshu.typocheck
+        module = luoshu.zh.punctuation if code < "LS200" else luoshu.zh.typocheck
         assert code in module.__doc__, code
         assert f"| {code} |" in docs, code
 

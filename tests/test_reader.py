@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from luoshu.config import load_config
+from luoshu.project.config import load_config
 from luoshu.errors import ProjectError
-from luoshu.reader import read_manuscript
+from luoshu.project.manuscript import read_manuscript
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL_HANS = FIXTURES / "minimal-hans"

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from luoshu.resources import ProjectFiles, RefusedResource, decode_data_uri, media_type
+from luoshu.files.gate import ProjectFiles, RefusedResource, decode_data_uri, media_type
 
 
 @pytest.fixture

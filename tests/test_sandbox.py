@@ -30,11 +30,11 @@ from click.testing import CliRunner
 from lxml import etree
 from sandbox_scan import SECRET, Link, Sandbox, epub_entries, running_server
 
-from luoshu.build import load_book
+from luoshu.build.stages import load_book
 from luoshu.cli import main
-from luoshu.epub import write_epub
+from luoshu.epub.writer import write_epub
 from luoshu.errors import ProjectError
-from luoshu.untrusted import stylesheet_references
+from luoshu.markup.untrusted import stylesheet_references
 
 MD = "manuscript/01-hostile.md"
 CAPTIONS = "manuscript/captions.toml"
@@ -156,7 +156,7 @@ REFUSED = [
          "fonts/fonts.toml", "../../secret.ttf", formats=("epub",)),
 ]
 
-# Links out of the project: refused before anything is read (luoshu.resources.links_out_of),
+# Links out of the project: refused before anything is read (luoshu.files.gate.links_out_of),
 # whether the manuscript uses the file or not.
 REFUSED += [
     Case("image-symlink-outside", {**md("![照片](photos/link.png)"),

@@ -1,4 +1,4 @@
-"""Photos for screens (luoshu.screen_images): size, encoding, orientation, colour, metadata."""
+"""Photos for screens (luoshu.images.screen): size, encoding, orientation, colour, metadata."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import struct
 import pytest
 from PIL import Image, ImageDraw, ImageFile, ImageFilter, PngImagePlugin
 
-from luoshu.screen_images import ImageProblem, ScreenImage, screen_image
+from luoshu.images.screen import ImageProblem, ScreenImage, screen_image
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -21,17 +21,18 @@ from click.testing import CliRunner
 from conftest import MINIMAL_HANS
 from lxml import etree
 
-from luoshu import preview, serve
-from luoshu.build import load_book
+from luoshu.serve import text as preview
+from luoshu.serve import server as serve
+from luoshu.build.stages import load_book
 from luoshu.cli import main
-from luoshu.epub import write_epub
+from luoshu.epub.writer import write_epub
 from luoshu.errors import Problem
-from luoshu.preview import Document, Entry, TextSite
-from luoshu.preview_pages import Chrome, inject
-from luoshu.preview_print import PageImage, PrintPages
-from luoshu.preview_state import PreviewState, View
-from luoshu.rebuild import PrintWorker, TextRebuilder
-from luoshu.watch import Change, changed_paths, classify, snapshot
+from luoshu.serve.text import Document, Entry, TextSite
+from luoshu.serve.pages import Chrome, inject
+from luoshu.serve.print_pages import PageImage, PrintPages
+from luoshu.serve.state import PreviewState, View
+from luoshu.serve.rebuild import PrintWorker, TextRebuilder
+from luoshu.serve.watch import Change, changed_paths, classify, snapshot
 
 XHTML = preview.XHTML_TYPE
 DOCUMENT = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from luoshu import spacing
-from luoshu.markup import convert_section, figure_html
+from luoshu.zh import spacing
+from luoshu.markup.convert import convert_section, figure_html
 from luoshu.model import Photo
-from luoshu.spacing import TextFlow, add_han_latin_spacing
+from luoshu.zh.spacing import TextFlow, add_han_latin_spacing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -273,7 +273,7 @@ MIXED = (
                          ids=["mixed"] + [p.name for p in _manuscripts()])
 def test_text_content_is_unchanged(text, monkeypatch):
     with_spans = convert_section(text, "a", "a.md").html
-    monkeypatch.setattr("luoshu.markup.add_han_latin_spacing", lambda root: None)
+    monkeypatch.setattr("luoshu.markup.convert.add_han_latin_spacing", lambda root: None)
     without = convert_section(text, "a", "a.md").html
     assert "".join(etree.fromstring(f"<div>{with_spans}</div>").itertext()) == \
         "".join(etree.fromstring(f"<div>{without}</div>").itertext())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from luoshu import validate
-from luoshu.validate import EpubCheckResult, EpubCheckUnavailable, result_from_report, run_epubcheck
+from luoshu.epub import validate
+from luoshu.epub.validate import EpubCheckResult, EpubCheckUnavailable, result_from_report, run_epubcheck
 
 REPORT = {
     "checker": {"checkerVersion": "5.3.0", "nFatal": 1, "nError": 1, "nWarning": 1, "nUsage": 1},

@@ -17,10 +17,10 @@ from pathlib import Path
 import bagit
 import pytest
 
-from luoshu import build as build_module
-from luoshu.archive import unpack, write_archive
-from luoshu.build import build_book, load_book
-from luoshu.verify import verify
+from luoshu.build import stages as build_module
+from luoshu.archive.bag import unpack, write_archive
+from luoshu.build.stages import build_book, load_book
+from luoshu.archive.verify import verify
 
 from test_archive import MODIFIED, copy_project, pack, stand_ins
 
@@ -34,11 +34,11 @@ def no_source_date_epoch(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def pdfa_verdict(monkeypatch):
-    """A stub luoshu.pdfa_check whose pdfa_problems returns this list (empty: conforming)."""
+    """A stub luoshu.pdf.pdfa_check whose pdfa_problems returns this list (empty: conforming)."""
     found: list[str] = []
-    stub = types.ModuleType("luoshu.pdfa_check")
+    stub = types.ModuleType("luoshu.pdf.pdfa_check")
     stub.pdfa_problems = lambda path: list(found)
-    monkeypatch.setitem(sys.modules, "luoshu.pdfa_check", stub)
+    monkeypatch.setitem(sys.modules, "luoshu.pdf.pdfa_check", stub)
     return found
 
 
@@ -232,8 +232,8 @@ def test_pdfa_problems_are_reported_against_the_pdf(bag, pdfa_verdict):
 
 
 def test_the_real_pdfa_checker_rejects_a_stand_in(bag, monkeypatch):
-    monkeypatch.delitem(sys.modules, "luoshu.pdfa_check")  # the stub goes, the real one comes
-    pytest.importorskip("luoshu.pdfa_check")
+    monkeypatch.delitem(sys.modules, "luoshu.pdf.pdfa_check")  # the stub goes, the real one comes
+    pytest.importorskip("luoshu.pdf.pdfa_check")
     problems = verify(bag, epubcheck=False)
     assert {p.code for p in problems} == {"verify-pdfa"}
 
@@ -259,7 +259,7 @@ def test_epubcheck_passes_a_real_epub_and_fails_a_stand_in(tmp_path, monkeypatch
 
 
 def test_epubcheck_that_cannot_run_is_a_problem(bag, monkeypatch):
-    from luoshu import validate
+    from luoshu.epub import validate
 
     def unavailable(path, **options):
         raise validate.EpubCheckUnavailable("no java on PATH")

@@ -26,9 +26,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build_book
-from .check import check_project
-from .config import FORMATS
+from .build.stages import build_book
+from .check.project import check_project
+from .project.config import FORMATS
 from .errors import ProjectError
 from .system import missing_harfbuzz_subset
 
@@ -181,7 +181,7 @@ def verify(path: Path, no_epubcheck: bool) -> None:
     the archival PDF's PDF/A properties, and the EPUB with EPUBCheck. Prints one line per
     problem and exits 1 when there is any, 0 when the package is sound.
     """
-    from .verify import verify as verify_package  # loads only for this command
+    from .archive.verify import verify as verify_package  # loads only for this command
 
     problems = verify_package(path, epubcheck=not no_epubcheck)
     for problem in problems:
@@ -209,7 +209,7 @@ def serve(project: Path, port: int, host: str) -> None:
     if not (project / "book.toml").is_file():
         raise click.BadParameter(f"{project} has no book.toml: not a book project",
                                  param_hint="PROJECT")
-    from .serve import run  # loads only for this command
+    from .serve.server import run  # loads only for this command
 
     sys.exit(run(project, host, port, report=lambda line: click.echo(line, err=True)))
 

@@ -69,7 +69,7 @@ class PrintOptions:
     """The ``[print]`` table: page geometry of the print PDF and how it goes to press."""
 
     trim: str = "16k"  # preset name (TRIM_SIZES), or "custom" for trim_width_mm × trim_height_mm
-    trim_width_mm: float = 185.0  # resolved from trim by luoshu.config
+    trim_width_mm: float = 185.0  # resolved from trim by luoshu.project.config
     trim_height_mm: float = 260.0
     margin_top_mm: float = 22.0
     margin_bottom_mm: float = 24.0

@@ -1,0 +1,265 @@
+"""The archive package for legal deposit: the book, its metadata and its sources in one BagIt bag.
+
+A deposit library wants one object it can check on receipt and every few years after: the
+renderings of the book, what they are, and what they were made from. BagIt (RFC 8493; made
+here with the Library of Congress's ``bagit`` library) is the packaging archives already
+handle: a folder whose payload is listed in checksum manifests (SHA-256 and SHA-512), with a
+``bag-info.txt`` naming who sent it and what it is. The bag is delivered zipped, and the build
+also unpacks it beside the zip for those who want a folder (``unpack``)::
+
+    book-archive.zip
+    └── book-archive/                  named after the archive: <basename>-archive
+        ├── bagit.txt                  BagIt-Version, Tag-File-Character-Encoding
+        ├── bag-info.txt               Source-Organization, External-Identifier, …
+        ├── manifest-sha256.txt        every payload file's checksum
+        ├── manifest-sha512.txt
+        ├── tagmanifest-sha256.txt     the checksums of the four files above
+        ├── tagmanifest-sha512.txt
+        └── data/
+            ├── book.pdf               the archival PDF (PDF/A-2u)
+            ├── book.epub              the EPUB 3
+            ├── metadata/
+            │   ├── dc.xml             Dublin Core (luoshu.archive.record.dublin_core)
+            │   └── build.json         versions, timestamp, inputs, fonts, outputs
+            └── source/                the project as built, byte for byte:
+                ├── book.toml
+                ├── manuscript/…       sections, captions.toml, photos
+                ├── styles/…
+                └── fonts/…            (when the project has its own fonts)
+
+``bag-info.txt`` holds Source-Organization (the publisher; left out when book.toml names none,
+rather than putting an author — a person — where archives expect an organisation; the authors
+are in dc.xml), External-Identifier (the book's identifier), External-Description (the title,
+with its subtitle), Bagging-Date, Payload-Oxum and Bag-Software-Agent (bagit's, with its
+version).
+
+Reproducibility: the package is the same bytes whenever the same sources are built with the
+same software, wherever and whenever. Its one date is *modified*, which the build takes from
+luoshu.build.stages.modification_time: SOURCE_DATE_EPOCH when set (the standard way to pin a release),
+else the book's date from book.toml, else the newest source file's modification time. It is
+the Bagging-Date (its day, in UTC — not the day the bag was made), dcterms:modified in dc.xml,
+``modified`` in build.json and the date of every zip entry. Beyond that:
+
+- bagit sorts the payload manifests, but lists the tag manifests in the order the file system
+  returns the bag's top folder (``os.listdir``), which differs between file systems: their
+  lines are sorted here once bagit is done (nothing checksums the tag manifests, so sorting
+  them changes no other file);
+- the zip lists its entries sorted by name, dated *modified*, mode 0644, without folder entries
+  or extra fields, and *stored* rather than deflated: the payload is mostly compressed already
+  (PDF streams, the EPUB, JPEG and PNG photos), a stored file can be read by the simplest tools
+  and a damaged byte harms one file only, and the bytes do not depend on the zlib build (zlib
+  and zlib-ng deflate the same data differently);
+- the bag is made in a temporary folder beside *destination* (never in the project), whose
+  name appears nowhere in the package.
+
+bagit's ``make_bag`` changes the process's working folder while it runs. luoshu uses absolute
+paths throughout, and bagging is serialized by a lock, so builds in parallel threads are safe;
+other code of the same process that relies on the working folder is not, while a bag is made.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import threading
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import bagit
+
+from .record import InputFile, build_record, dublin_core, full_title, project_inputs
+from ..errors import Problem, ProjectError
+from ..model import Book
+from ..zipfiles import ZIP_EPOCH
+
+CHECKSUMS = ("sha256", "sha512")
+_BAGGING = threading.Lock()  # make_bag changes the working folder: one bag at a time
+
+
+def bag_name(book: Book) -> str:
+    """The bag's folder name, which is also the archive's file stem: ``book-archive``.
+
+    It comes from the book, not from the destination's name: during a build the destination is
+    a temporary file, and the package must not depend on what it is called."""
+    return f"{book.config.output.basename}-archive"
+
+
+def write_archive(book: Book, destination: Path, modified: _dt.datetime, pdfa: Path,
+                  epub: Path) -> None:
+    """Write the archive package of *book* to *destination* (a zip holding one bag): the
+    archival PDF *pdfa*, the EPUB *epub*, dc.xml, build.json and the sources (see the module
+    docstring). Raises ProjectError when a source file is refused or changes meanwhile."""
+    destination = Path(destination).absolute()
+    basename = book.config.output.basename
+    inputs = project_inputs(book)
+    scratch = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{bag_name(book)}."))
+    try:
+        bag = scratch / bag_name(book)
+        bag.mkdir()
+        # Everything is laid out as the payload will be; make_bag moves it into data/.
+        pdf_copy, epub_copy = bag / f"{basename}.pdf", bag / f"{basename}.epub"
+        shutil.copyfile(pdfa, pdf_copy)
+        shutil.copyfile(epub, epub_copy)
+        _copy_sources(inputs, bag / "source")
+        (bag / "metadata").mkdir()
+        (bag / "metadata" / "dc.xml").write_bytes(dublin_core(book, modified))
+        record = build_record(book, modified, {"pdfa": pdf_copy, "epub": epub_copy}, inputs)
+        (bag / "metadata" / "build.json").write_bytes(record)
+        _make_bag(bag, _bag_info(book, modified))
+        packed = scratch / "archive.zip"
+        _zip_folder(bag, packed, modified)
+        os.replace(packed, destination)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _bag_info(book: Book, modified: _dt.datetime) -> dict[str, str]:
+    """bag-info.txt's fields; bagit adds Payload-Oxum and Bag-Software-Agent."""
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=_dt.timezone.utc)
+    info = {
+        "External-Identifier": book.meta.identifier,
+        "External-Description": full_title(book),
+        # bagit would write today's date: the package would change every day.
+        "Bagging-Date": modified.astimezone(_dt.timezone.utc).date().isoformat(),
+    }
+    if book.meta.publisher:
+        info["Source-Organization"] = book.meta.publisher
+    return info
+
+
+def _copy_sources(inputs: tuple[InputFile, ...], folder: Path) -> None:
+    """Copy each input file under *folder*, checking it is still what build.json records."""
+    changed = []
+    for item in inputs:
+        target = folder / PurePosixPath(item.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with open(item.source, "rb") as source, open(target, "wb") as copy:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+                copy.write(block)
+        if digest.hexdigest() != item.sha256 or size != item.bytes:
+            changed.append(Problem("the file changed while the archive was being written: "
+                                   "build again once nothing is editing the project",
+                                   item.path, code="archive-changed"))
+    if changed:
+        raise ProjectError(changed)
+
+
+def _make_bag(folder: Path, info: dict[str, str]) -> None:
+    """Turn *folder* into a bag (its contents become data/), with reproducible tag files."""
+    with _BAGGING:
+        bagit.make_bag(str(folder), bag_info=dict(info), checksums=list(CHECKSUMS))
+    for algorithm in CHECKSUMS:
+        _sort_manifest(folder / f"tagmanifest-{algorithm}.txt")
+
+
+def _sort_manifest(path: Path) -> None:
+    """Sort a manifest's lines by file path (bagit writes tag manifests in os.listdir order)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.sort(key=lambda line: line.split(maxsplit=1)[-1])
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8", newline="\n")
+
+
+def _zip_folder(folder: Path, target: Path, modified: _dt.datetime) -> None:
+    """Zip *folder* as a single top folder of its name into *target*, reproducibly (see the
+    module docstring): sorted names, one date, fixed modes, stored."""
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=_dt.timezone.utc)
+    date_time = max(modified.astimezone(_dt.timezone.utc), ZIP_EPOCH).timetuple()[:6]
+    files = sorted((path.relative_to(folder.parent).as_posix(), path)
+                   for path in folder.rglob("*") if path.is_file())
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, path in files:
+            info = zipfile.ZipInfo(name, date_time)
+            info.create_system = 3  # Unix, wherever the package is made
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = path.stat().st_size  # decides ZIP64 up front, as the size needs
+            with open(path, "rb") as source, archive.open(info, "w") as entry:
+                shutil.copyfileobj(source, entry, 1 << 20)
+
+
+# --- unpacking ----------------------------------------------------------------------------------
+
+
+def unpack(archive: Path, folder: Path) -> Path:
+    """Extract the zip *archive* into *folder* and return the bag folder it holds.
+
+    The zip may come from anywhere (an archivist verifies what was sent), so it is checked
+    before anything is written: one top folder, no absolute names, no ``..``, no backslashes,
+    no symlinks or other special files, no name twice. Raises ProjectError naming every such
+    entry, zipfile.BadZipFile for a damaged zip (a checksum that fails while extracting, too),
+    and FileExistsError when *folder* already holds a folder of the bag's name.
+    """
+    archive, folder = Path(archive), Path(folder)
+    with zipfile.ZipFile(archive) as package:
+        entries = package.infolist()
+        top = _check_entries(archive.name, entries)
+        folder.mkdir(parents=True, exist_ok=True)
+        bag = folder / top
+        bag.mkdir()
+        root = bag.resolve()
+        for entry in entries:
+            target = folder / PurePosixPath(entry.filename)
+            if not target.resolve().is_relative_to(root):  # names were checked: never expected
+                raise ProjectError([Problem("refused: it would land outside the bag folder",
+                                            entry.filename, code="archive-unsafe")])
+            if entry.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with package.open(entry) as source, open(target, "wb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)  # zipfile checks the CRC at the end
+            moment = calendar.timegm((*entry.date_time, 0, 0, 0))
+            os.utime(target, (moment, moment))
+    return bag
+
+
+def _check_entries(where: str, entries: list[zipfile.ZipInfo]) -> str:
+    """The single top folder of a zip's *entries*; ProjectError naming every unsafe entry."""
+    problems: list[Problem] = []
+    tops: set[str] = set()
+    seen: set[str] = set()
+
+    def refuse(entry: zipfile.ZipInfo, why: str) -> None:
+        problems.append(Problem(f"refused zip entry {entry.filename!r}: {why}", where,
+                                code="archive-unsafe"))
+
+    for entry in entries:
+        name = entry.filename
+        parts = name.rstrip("/").split("/")
+        kind = stat.S_IFMT(entry.external_attr >> 16) if entry.create_system == 3 else 0
+        if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+            refuse(entry, "an absolute name")
+        elif "\\" in name or "\0" in name:
+            refuse(entry, "a backslash or NUL in the name")
+        elif any(part in ("", ".", "..") for part in parts):
+            refuse(entry, "'..', '.' or an empty part in the name")
+        elif kind == stat.S_IFLNK:
+            refuse(entry, "a symbolic link")
+        elif kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            refuse(entry, "not a regular file or folder")
+        elif entry.flag_bits & 0x1:
+            refuse(entry, "encrypted")
+        elif name.rstrip("/") in seen:
+            refuse(entry, "the name appears twice")
+        elif len(parts) == 1 and not entry.is_dir():
+            refuse(entry, "a file beside the bag folder")
+        else:
+            seen.add(name.rstrip("/"))
+            tops.add(parts[0])
+    if not problems and len(tops) != 1:
+        problems.append(Problem(f"the zip holds {len(tops)} top-level folders "
+                                f"({', '.join(sorted(tops)) or 'none'}); an archive package "
+                                "holds exactly one, the bag", where, code="archive-unsafe"))
+    if problems:
+        raise ProjectError(problems)
+    return tops.pop()

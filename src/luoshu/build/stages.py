@@ -1,0 +1,231 @@
+"""The build, as a straight script of stages: project folder in, output folder out.
+
+    config → fonts → read → check → pdf / pdf-press / pdfa / epub / archive → manifest
+
+A build is a pure function of the project folder (plus SOURCE_DATE_EPOCH, the standard way to
+pin timestamps): no global state, so many books can be built in parallel. Each renderer has the
+same small contract (luoshu.build.renderers) — it takes the Book, a destination path and the build's
+RenderContext (timestamp, shared print layout, the files written so far) — and writes to a
+temporary file beside the final one; only when every format has rendered are the files renamed
+into place, so a failed build leaves the previous outputs untouched.
+
+The print layout is shared: the PDFs write it (the reading copy, the press file and the
+archival PDF are the same pages), and the EPUB takes from it where each print page begins (its
+page-list of the print edition's page numbers). WeasyPrint lays the book out at most once per
+build, when a renderer first asks for it. The archive packs the archival PDF and the EPUB of
+the same build, so asking for it builds them too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..project.config import FORMATS, load_config
+from ..errors import Problem, ProjectError
+from ..fonts.roles import check_coverage, load_fonts
+from ..model import Book
+from ..project.manuscript import read_manuscript
+from .renderers import (
+    ARCHIVE_NEEDS,
+    PRINT_FORMATS,
+    RENDERERS,
+    PrintLayout,
+    RenderContext,
+    replace_bag_folder,
+)
+from ..files.gate import links_out_of
+
+LOG = logging.getLogger("luoshu")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file, as listed in manifest.json."""
+
+    format: str
+    path: str  # relative to the output folder
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, and the warnings it has for the editor."""
+
+    artifacts: tuple[Artifact, ...]
+    warnings: tuple[Problem, ...]
+
+
+def build_book(
+    project: Path,
+    out: Path | None = None,
+    formats: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    strict: bool = False,
+) -> BuildResult:
+    """Build *formats* (default: book.toml's [output] formats) of *project* into *out*.
+
+    *progress* is called with each stage's name as the stage starts. Raises ProjectError when
+    the input has problems — with *strict*, warnings count as problems (release builds) —
+    and nothing in *out* changes then.
+    """
+    stage = progress or (lambda name: None)
+    project = project.resolve()
+    out = (out or project / "dist").resolve()
+    book, warnings = load_book(project, stage)
+    if strict and warnings:
+        raise ProjectError([dataclasses.replace(w, severity="error") for w in warnings])
+    formats = tuple(dict.fromkeys(formats or book.config.output.formats))  # each once, in order
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ProjectError([Problem(f"unknown format {', '.join(unknown)}; known: "
+                                    f"{', '.join(FORMATS)}", code="format")])
+    if "archive" in formats:  # the package carries the archival PDF and the EPUB: build them
+        formats = tuple(dict.fromkeys((*formats[:formats.index("archive")], *ARCHIVE_NEEDS,
+                                       *formats[formats.index("archive"):])))
+
+    modified = modification_time(book)
+    # The PDFs render first: they are the print layout written, and once they are written the
+    # layout can go, keeping only the page breaks the EPUB needs (the EPUB's own memory never
+    # adds to the layout's).
+    order = sorted(formats, key=lambda name: (name not in PRINT_FORMATS, name == "archive"))
+    pdfs = [name for name in order if name in PRINT_FORMATS]
+    layout = PrintLayout(book, keep_document=bool(pdfs))
+    out.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, tuple[Path, Path]] = {}
+    rendered: dict[str, Path] = {}  # what the archive packs: the formats written so far
+    context = RenderContext(modified, layout, rendered)
+    try:
+        for position, name in enumerate(order):
+            stage(name)
+            suffix, render = RENDERERS[name]
+            final = out / f"{book.config.output.basename}{suffix}"
+            temporary = _temporary_beside(final)
+            staged[name] = (temporary, final)
+            render(book, temporary, context)
+            rendered[name] = temporary
+            if pdfs and name == pdfs[-1]:
+                layout.release(keep_page_breaks=position + 1 < len(order))
+        stage("manifest")
+        artifacts = [_artifact(name, temporary, final.relative_to(out).as_posix())
+                     for name, (temporary, final) in ((n, staged[n]) for n in formats)]
+        for temporary, final in staged.values():
+            os.replace(temporary, final)
+        if "archive" in staged:  # the same bag as a folder, beside its zip
+            replace_bag_folder(staged["archive"][1])
+        _write_manifest(out, artifacts)
+        if "pdf" in formats and "pdf-press" not in formats:
+            LOG.info("luoshu: %s.pdf is an RGB reading copy; for the printer, build "
+                     "--format pdf-press (PDF/X-4, CMYK, bleed, crop marks)",
+                     book.config.output.basename)
+    finally:
+        for temporary, _ in staged.values():
+            temporary.unlink(missing_ok=True)
+    return BuildResult(tuple(artifacts), warnings)
+
+
+def load_book(
+    project: Path, progress: Callable[[str], None] | None = None
+) -> tuple[Book, tuple[Problem, ...]]:
+    """The stages every command shares: config → fonts → read → check. Returns the Book ready
+    to render and the warnings found; raises ProjectError when there is any error."""
+    stage = progress or (lambda name: None)
+    project = project.resolve()
+    stage("config")
+    outside = links_out_of(project)  # before anything is read by path
+    if outside:
+        raise ProjectError(outside)
+    config = load_config(project)
+    stage("fonts")
+    fonts = load_fonts(project, config.book.language)
+    stage("read")
+    manuscript = read_manuscript(project, config)
+    book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
+                manuscript.stylesheets)
+    stage("check")
+    problems = check_coverage(book)
+    if problems:
+        raise ProjectError(problems)
+    return book, manuscript.warnings
+
+
+def modification_time(book: Book) -> _dt.datetime:
+    """dcterms:modified: SOURCE_DATE_EPOCH when set, else the book's date, else its sources'.
+
+    Never "now": two builds of the same sources must give the same bytes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
+    if book.meta.date:
+        return _dt.datetime.combine(book.meta.date, _dt.time(), tzinfo=_dt.timezone.utc)
+    sources = [book.project / "book.toml", *(book.project / s.source.path for s in book.sections)]
+    newest = max(int(p.stat().st_mtime) for p in sources if p.exists())
+    return _dt.datetime.fromtimestamp(newest, tz=_dt.timezone.utc)
+
+
+def _temporary_beside(final: Path) -> Path:
+    """A fresh temporary file in the output folder, so the final rename stays atomic."""
+    handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+    os.close(handle)
+    # mkstemp makes the file private (0600) and os.replace keeps that: give outputs the mode
+    # any other new file would get, so colleagues and web servers can read them.
+    os.chmod(name, 0o666 & ~_umask())
+    return Path(name)
+
+
+def _umask() -> int:
+    """The process umask, read without os.umask (which would change it, racing other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def _artifact(name: str, path: Path, relative: str) -> Artifact:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return Artifact(name, relative, digest.hexdigest(), path.stat().st_size)
+
+
+def _write_manifest(out: Path, artifacts: list[Artifact]) -> None:
+    """manifest.json: this build's artifacts, plus earlier ones of other formats still present."""
+    entries = [vars(a) for a in artifacts]
+    built = {a.format for a in artifacts}
+    for old in _read_manifest(out):
+        path = out / str(old.get("path", ""))
+        if old.get("format") not in built and path.is_file() and _artifact(
+            old["format"], path, old["path"]).sha256 == old.get("sha256"):
+            entries.append(old)
+    order = {name: index for index, name in enumerate(FORMATS)}
+    entries.sort(key=lambda e: (order.get(e["format"], len(order)), e["path"]))
+    text = json.dumps({"artifacts": entries}, ensure_ascii=False, indent=2) + "\n"
+    temporary = _temporary_beside(out / MANIFEST)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, out / MANIFEST)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _read_manifest(out: Path) -> list[dict]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return [e for e in data.get("artifacts", []) if isinstance(e, dict) and "format" in e]
+    except (OSError, ValueError, AttributeError):
+        return []

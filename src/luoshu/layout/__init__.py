@@ -1,0 +1,1 @@
+"""luoshu.layout."""

@@ -1,0 +1,379 @@
+"""book.toml → a validated, typed Config; every problem reported at once.
+
+Each table of book.toml maps to a frozen dataclass of ``luoshu.model``; the fields' types drive
+validation, so adding an option is adding a field (with its one-line comment) in the model and
+its line in ``OPTION_DOCS`` below. Unknown keys are errors that suggest the closest valid key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import difflib
+import re
+import types
+import typing
+import uuid
+from pathlib import Path
+
+from ..errors import Problem, ProjectError
+from ..model import (TRIM_SIZES, BookMeta, Config, EpubOptions, OutputOptions, PrintOptions,
+                    TypographyOptions)
+from ..zh.punctuation import normalize
+from ..files.gate import read_toml, toml_key_line
+from ..zh.typocheck import CODES as CHECK_CODES
+
+BOOK_TOML = "book.toml"
+FORMATS = ("epub", "pdf", "pdf-press", "pdfa", "archive")
+WRITING_MODES = ("horizontal-tb", "vertical-rl")
+
+# One line per option: shown in error messages and in the README's reference.
+OPTION_DOCS: dict[str, dict[str, str]] = {
+    "book": {
+        "title": "The book's title (required).",
+        "language": "BCP 47 language tag, e.g. zh-Hans or zh-Hant (required).",
+        "identifier": "urn:isbn:… or urn:uuid:…; derived from the title when absent.",
+        "subtitle": "Subtitle, shown under the title.",
+        "authors": "List of author names, in order.",
+        "publisher": "Publisher's name.",
+        "date": "Publication date, YYYY-MM-DD.",
+        "description": "A sentence or two describing the book.",
+        "rights": "Copyright or licence statement.",
+        "subjects": "List of subject keywords.",
+        "edition": '版次 as the copyright page prints it, e.g. "2026年11月第1版".',
+        "printing": '印次 as the copyright page prints it, e.g. "2026年11月第1次印刷".',
+        "sections": "Section ids in reading order; default: manuscript/*.md in file-name order.",
+        "encoding": 'Encoding of the sections and captions.toml: "utf-8" (default) or "gb18030" '
+                    "(also GBK and GB2312; files that are valid UTF-8 are still read as UTF-8). "
+                    "book.toml itself is always UTF-8.",
+    },
+    "output": {
+        "formats": 'Formats built by default: "epub", "pdf" (RGB reading copy), "pdf-press" '
+                   '(PDF/X-4, CMYK, bleed and crop marks), "pdfa" (PDF/A-2u), "archive" '
+                   '(BagIt deposit package).',
+        "basename": "File name stem of the outputs (book → book.epub, book.pdf).",
+    },
+    "print": {
+        "trim": 'Trim size: "16k" (185×260 mm, default), "big16k", "32k", "big32k", "a4", '
+                '"a5", "b5", or "custom" with trim_width_mm and trim_height_mm.',
+        "trim_width_mm": "Custom trim width in millimetres (with trim_height_mm).",
+        "trim_height_mm": "Custom trim height in millimetres (with trim_width_mm).",
+        "margin_top_mm": "Top margin in millimetres.",
+        "margin_bottom_mm": "Bottom margin in millimetres.",
+        "margin_inner_mm": "Inner (binding side) margin in millimetres.",
+        "margin_outer_mm": "Outer margin in millimetres.",
+        "font_size_pt": "Body font size in points (default 10.5, 五号).",
+        "line_height": "Line height as a multiple of the font size.",
+        "bleed_mm": "Bleed (出血) of the press PDF in millimetres (default 3).",
+        "crop_marks": "Draw crop marks (裁切线) on the press PDF (default true).",
+        "press_profile": "The printer's CMYK ICC profile, relative to the project "
+                         "(default: Ghostscript's generic CMYK profile).",
+        "press_condition": 'Registered name of that printing condition, e.g. "FOGRA39" '
+                           '(default "Custom").',
+    },
+    "epub": {
+        "font_size": "Base font size of the EPUB's text, as CSS (default 1em).",
+        "cover": "Cover image, relative to manuscript/ (default: one typeset from the metadata).",
+        "image_max_edge": "Photos are downscaled to this many pixels on the long edge (1600).",
+        "writing_mode": 'Text direction: "horizontal-tb" (default) or "vertical-rl".',
+        "embed_fonts": "Embed the house fonts, subset to the characters used (default true).",
+    },
+    "typography": {
+        "normalize_punctuation": "Make half-width punctuation next to Han full-width and straight "
+                                 "quotes Chinese (default true).",
+        "quotes": 'Quote style: "auto" (“” for zh-Hans, 「」 for zh-Hant), "curly" or "corner".',
+        "ignore": 'Check codes to skip, e.g. ["LS204"]; an LS1xx code also turns that fix off.',
+    },
+}
+TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions,
+          "typography": TypographyOptions}
+QUOTE_STYLES = ("auto", "curly", "corner")
+# [book] encoding: what may be written → the codec luoshu reads with. GB18030 contains GBK and
+# GB2312, so files in those are read correctly as GB18030.
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030",
+             "gb2312": "gb18030", "cp936": "gb18030"}
+NORMALIZED_META = ("title", "subtitle", "description")  # shown as text: normalized like the text
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_BASENAME = re.compile(r"^[A-Za-z0-9_\-.\u3400-\u9fff]+$")
+
+
+def load_config(project: Path) -> Config:
+    """Read and validate ``project/book.toml``; raise ProjectError with every problem found."""
+    path = project / BOOK_TOML
+    if not path.is_file():
+        raise ProjectError([Problem(
+            f"no {BOOK_TOML} here: is {project} a book project? Create {BOOK_TOML} with a "
+            "[book] table giving title and language", BOOK_TOML, code="config-missing")])
+    problems: list[Problem] = []
+    loaded = read_toml(path, BOOK_TOML, problems, code="config-syntax")
+    if loaded is None:
+        raise ProjectError(problems)
+    data, text = loaded
+    return parse_config(data, text)
+
+
+def parse_config(data: dict, text: str = "") -> Config:
+    """Validate parsed book.toml *data* (*text* is the source, to locate problems)."""
+    problems: list[Problem] = []
+    for table in data.keys() - TABLES.keys():
+        problems.append(_unknown(table, TABLES, text, None, "table"))
+    values: dict[str, dict] = {}
+    for table, cls in TABLES.items():
+        raw = data.get(table, {})
+        if not isinstance(raw, dict):
+            problems.append(Problem(f"{table} must be a table ([{table}])", BOOK_TOML,
+                                    toml_key_line(text, None, table), code="config-type"))
+            raw = {}
+        values[table] = _check_table(table, cls, raw, text, problems)
+    book = values["book"]
+    for required in ("title", "language"):
+        if not book.get(required):
+            problems.append(Problem(f"[book] needs {required}: {OPTION_DOCS['book'][required]}",
+                                    BOOK_TOML, toml_key_line(text, None, "book"),
+                                    code="config-required"))
+    _check_values(values, text, problems)
+    if problems:
+        raise ProjectError(problems)
+    if not book.get("identifier"):
+        # Stable across rebuilds and machines: readers and stores key books on it.
+        book["identifier"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'luoshu:' + book['title'])}"
+    typography = TypographyOptions(**values["typography"])
+    meta = BookMeta(**book)
+    if typography.normalize_punctuation:
+        meta = dataclasses.replace(meta, **{
+            key: normalize(getattr(meta, key), meta.script, markdown=False,
+                           options=typography).text
+            for key in NORMALIZED_META if getattr(meta, key)})
+    return Config(
+        book=meta,
+        output=OutputOptions(**values["output"]),
+        print=PrintOptions(**values["print"]),
+        epub=EpubOptions(**values["epub"]),
+        typography=typography,
+    )
+
+
+def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Problem]) -> dict:
+    """Keep the keys of *raw* that exist in *cls* and have the right type."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    accepted = {}
+    for written, value in raw.items():
+        key = written.replace("-", "_")  # writing-mode and writing_mode are the same key
+        if key not in fields:
+            problems.append(_unknown(written, fields, text, table, "key"))
+            continue
+        converted = _convert(value, hints[key])
+        if converted is _INVALID:
+            problems.append(Problem(
+                f"[{table}] {written} must be {_describe(hints[key])}, not {value!r}: "
+                f"{OPTION_DOCS[table][key]}", BOOK_TOML, toml_key_line(text, table, written),
+                code="config-type"))
+            continue
+        control = _control_character(converted)
+        if control:
+            # Invisible, and no XML document (the EPUB) may hold one.
+            problems.append(Problem(
+                f"[{table}] {written} holds U+{ord(control):04X}, a control character: delete "
+                "it", BOOK_TOML, toml_key_line(text, table, written), code="config-control"))
+        accepted[key] = converted  # (kept, so that no "needs title" follows the problem above)
+    return accepted
+
+
+def _control_character(value: object) -> str | None:
+    """The first control character (other than tab and line breaks) in a string or list."""
+    for text in (value if isinstance(value, tuple) else (value,)):
+        if isinstance(text, str):
+            for char in text:
+                if (ord(char) < 0x20 and char not in "\t\n\r") or 0x7F <= ord(char) < 0xA0:
+                    return char
+    return None
+
+
+_INVALID = object()
+
+
+def _convert(value: object, hint: object) -> object:
+    """*value* converted to the field type *hint*, or _INVALID."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        if option is type(None):
+            continue
+        if option is bool and isinstance(value, bool):
+            return value
+        if option is str and isinstance(value, str):
+            return value.strip()
+        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if option is _dt.date:
+            if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+                return value
+            if isinstance(value, str):
+                try:
+                    return _dt.date.fromisoformat(value)
+                except ValueError:
+                    return _INVALID
+        if typing.get_origin(option) is tuple and isinstance(value, list):
+            if all(isinstance(item, str) for item in value):
+                return tuple(item.strip() for item in value)
+    return _INVALID
+
+
+def _describe(hint: object) -> str:
+    text = str(hint)
+    if hint is int:
+        return "a whole number"
+    if hint is bool:
+        return "true or false"
+    if "tuple" in text:
+        return "a list of strings"
+    if "date" in text:
+        return "a date (YYYY-MM-DD)"
+    if "float" in text:
+        return "a number"
+    return "a string"
+
+
+def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -> None:
+    """Checks beyond types: language tags, identifiers, formats, sizes."""
+    book, output, print_ = values["book"], values["output"], values["print"]
+    typography, epub = values["typography"], values["epub"]
+    if epub.get("writing_mode", "horizontal-tb") not in WRITING_MODES:
+        problems.append(Problem(f"[epub] writing-mode must be one of {', '.join(WRITING_MODES)}",
+                                BOOK_TOML, toml_key_line(text, "epub", "writing-mode")
+                                or toml_key_line(text, "epub", "writing_mode"),
+                                code="config-writing-mode"))
+    if epub.get("image_max_edge", 1600) < 64:
+        problems.append(Problem("[epub] image_max_edge must be at least 64 (pixels)", BOOK_TOML,
+                                toml_key_line(text, "epub", "image_max_edge"),
+                                code="config-range"))
+    language = book.get("language")
+    if language and not _LANGUAGE.match(language):
+        problems.append(Problem(f"[book] language {language!r} is not a BCP 47 tag; use e.g. "
+                                "zh-Hans (Simplified) or zh-Hant (Traditional)", BOOK_TOML,
+                                toml_key_line(text, "book", "language"), code="config-language"))
+    encoding = book.get("encoding")
+    if encoding is not None:
+        if encoding.lower() in ENCODINGS:
+            book["encoding"] = ENCODINGS[encoding.lower()]
+        else:
+            problems.append(Problem(f"[book] encoding {encoding!r} is not supported: write "
+                                    '"utf-8" (the default) or "gb18030" (also for GBK and '
+                                    "GB2312), or convert the files to UTF-8", BOOK_TOML,
+                                    toml_key_line(text, "book", "encoding"),
+                                    code="config-encoding"))
+    identifier = book.get("identifier")
+    if identifier:
+        problem = _identifier_problem(identifier)
+        if problem:
+            code = "config-isbn" if "ISBN" in problem else "config-identifier"
+            problems.append(Problem(f"[book] identifier {identifier!r} {problem}", BOOK_TOML,
+                                    toml_key_line(text, "book", "identifier"), code=code))
+    for name in output.get("formats", ()):
+        if name not in FORMATS:
+            problems.append(Problem(f"[output] formats: unknown format {name!r}; known: "
+                                    f"{', '.join(FORMATS)}", BOOK_TOML,
+                                    toml_key_line(text, "output", "formats"), code="config-format"))
+    basename = output.get("basename")
+    if basename is not None and not _BASENAME.match(basename):
+        problems.append(Problem(f"[output] basename {basename!r} must be a plain file name "
+                                "(letters, digits, - _ .)", BOOK_TOML,
+                                toml_key_line(text, "output", "basename"), code="config-basename"))
+    _check_print(print_, text, problems)
+    quotes = typography.get("quotes")
+    if quotes is not None and quotes not in QUOTE_STYLES:
+        problems.append(Problem(f"[typography] quotes {quotes!r} is not a quote style; use one of "
+                                f"{', '.join(QUOTE_STYLES)}", BOOK_TOML,
+                                toml_key_line(text, "typography", "quotes"), code="config-quotes"))
+    for code in typography.get("ignore", ()):
+        if code.upper() not in CHECK_CODES:
+            problems.append(Problem(f"[typography] ignore: unknown check code {code!r}; codes are "
+                                    f"{min(CHECK_CODES)}…{max(CHECK_CODES)} "
+                                    "(see docs/typography-checks.md)",
+                                    BOOK_TOML, toml_key_line(text, "typography", "ignore"),
+                                    code="config-check-code"))
+    if "ignore" in typography:
+        typography["ignore"] = tuple(code.upper() for code in typography["ignore"])
+
+
+def _check_print(print_: dict, text: str, problems: list[Problem]) -> None:
+    """Sizes: positive, a known trim preset, and a text block that fits the page. Resolves the
+    trim preset into ``print_``'s trim_width_mm/trim_height_mm."""
+    def problem(message: str, key: str | None, code: str = "config-range") -> None:
+        problems.append(Problem(f"[print] {message}", BOOK_TOML,
+                                toml_key_line(text, "print", key) if key else
+                                toml_key_line(text, None, "print"), code=code))
+
+    before = len(problems)
+    for key, value in print_.items():
+        if isinstance(value, float) and key != "bleed_mm" and value <= 0:
+            problem(f"{key} must be positive", key)
+    if not 0 <= print_.get("bleed_mm", 3.0) <= 10:
+        problem("bleed_mm must be between 0 and 10 (printers ask for 3)", "bleed_mm")
+    if len(problems) > before:
+        return  # the checks below would only repeat these in other words
+    custom = [key for key in ("trim_width_mm", "trim_height_mm") if key in print_]
+    trim = print_.setdefault("trim", "custom" if custom else "16k").lower()
+    print_["trim"] = trim
+    if trim == "custom":
+        if len(custom) < 2:
+            problem("a custom trim size needs both trim_width_mm and trim_height_mm",
+                    custom[0] if custom else "trim", "config-trim")
+    elif trim not in TRIM_SIZES:
+        close = difflib.get_close_matches(trim, TRIM_SIZES, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problem(f"trim {trim!r} is not a trim size; {hint}use one of {', '.join(TRIM_SIZES)}, "
+                "or custom with trim_width_mm and trim_height_mm", "trim", "config-trim")
+    elif custom:
+        problem(f"trim = {trim!r} fixes the size: remove {' and '.join(custom)}, or write "
+                'trim = "custom"', custom[0], "config-trim")
+    else:
+        print_["trim_width_mm"], print_["trim_height_mm"] = TRIM_SIZES[trim]
+    defaults = PrintOptions()
+    option = lambda key: print_.get(key, getattr(defaults, key))  # noqa: E731
+    text_width = option("trim_width_mm") - option("margin_inner_mm") - option("margin_outer_mm")
+    text_height = option("trim_height_mm") - option("margin_top_mm") - option("margin_bottom_mm")
+    # Below these the text block cannot hold a line of a dozen characters or a photo.
+    if text_width < 40 or text_height < 60:
+        problem(f"the margins leave a text block of {text_width:g} × {text_height:g} mm on a "
+                f"{option('trim_width_mm'):g} × {option('trim_height_mm'):g} mm page: make "
+                "them smaller (at least 40 × 60 mm must remain)", None, "config-margins")
+
+
+def _identifier_problem(identifier: str) -> str | None:
+    """What is wrong with a book identifier, or None. It must be a URI: urn:isbn:…, urn:uuid:…,
+    or another scheme (urn:issn:…, doi:…) that catalogues understand."""
+    lowered = identifier.lower()
+    if lowered.startswith("urn:isbn:"):
+        return None if _isbn_ok(identifier[9:]) else "is not a valid ISBN (check digit or length)"
+    if lowered.startswith("urn:uuid:"):
+        try:
+            uuid.UUID(identifier[9:])
+        except ValueError:
+            return "is not a valid UUID"
+        return None
+    if not _URI.match(identifier):
+        return "is not a URI: write urn:isbn:978…, urn:uuid:…, or leave it out to derive one"
+    return None
+
+
+def _isbn_ok(isbn: str) -> bool:
+    digits = isbn.replace("-", "").replace(" ", "").upper()
+    if len(digits) == 13 and digits.isdigit():
+        return sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
+    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
+        total = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits))
+        return total % 11 == 0
+    return False
+
+
+def _unknown(key: str, valid, text: str, table: str | None, kind: str) -> Problem:
+    """An unknown key or table, with the closest valid name suggested."""
+    close = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(sorted(valid))}"
+    where = f" in [{table}]" if table else ""
+    return Problem(f"unknown {kind} {key!r}{where}{hint}", BOOK_TOML, toml_key_line(text, table, key),
+                   code="config-unknown-key")
