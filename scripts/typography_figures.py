@@ -29,7 +29,8 @@ def render(kind: str, destination: Path) -> None:
 
     from luoshu.layout import cjk as cjk_layout
     from luoshu.layout import document as pdf
-    from luoshu.build.stages import load_book
+    from luoshu.layout.fetcher import ProjectFetcher
+    from luoshu.project.load import load_book
     from luoshu.model import Book
     from luoshu.project.manuscript import read_manuscript
     from luoshu.files.gate import ProjectFiles
@@ -47,7 +48,7 @@ def render(kind: str, destination: Path) -> None:
     else:
         cjk_layout.install()
         html_text = pdf.print_html(book)
-    fetcher = pdf.ProjectFetcher(ProjectFiles.of(ROOT))
+    fetcher = ProjectFetcher(ProjectFiles.of(ROOT))
     weasyprint.HTML(string=html_text, base_url=fetcher.document_url,
                     url_fetcher=fetcher).write_pdf(destination)
 

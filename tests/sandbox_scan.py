@@ -29,8 +29,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from PIL import Image, PngImagePlugin
-
-from luoshu.layout import document as pdf
+from luoshu.layout.fetcher import PROJECT_URL, ProjectFetcher
 from luoshu.build.stages import build_book
 from luoshu.errors import ProjectError
 from luoshu.fonts.roles import system_faces
@@ -194,7 +193,7 @@ class Sandbox:
         """Record connects, opens of the secrets, what the fetcher answers and what reaches
         the server."""
         global _events, _watched_paths
-        original = pdf.ProjectFetcher.fetch
+        original = ProjectFetcher.fetch
         served = self.served
         connections, requests = len(self.server.connections), len(self.server.requests)
 
@@ -204,7 +203,7 @@ class Sandbox:
             return response
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(pdf.ProjectFetcher, "fetch", spy)
+            patch.setattr(ProjectFetcher, "fetch", spy)
             _events, _watched_paths = self.events, (str(self.root / "secret"), str(PASSWD))
             try:
                 yield
@@ -231,7 +230,7 @@ class Sandbox:
         assert self.requests == [], self.requests
         assert self.events == [], self.events
         for asked, answered in self.served:
-            assert answered.startswith((pdf.PROJECT_URL, "data:")), (asked, answered)
+            assert answered.startswith((PROJECT_URL, "data:")), (asked, answered)
 
     def output_blobs(self, out: Path) -> list[tuple[str, bytes]]:
         """Every file of *out*; every entry of each EPUB; each PDF's decompressed streams

@@ -23,7 +23,8 @@ from lxml import etree
 
 from luoshu.archive.bag import bag_name, unpack, write_archive
 from luoshu.archive.record import DC, DCTERMS, XSI, build_record, font_licence
-from luoshu.build.stages import build_book, load_book
+from luoshu.build.stages import build_book
+from luoshu.project.load import load_book
 from luoshu.errors import ProjectError
 
 from conftest import MINIMAL_HANS

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from luoshu.layout import colophon
 from luoshu.model import PrintOptions, Section, SourceRef
+from luoshu.zh.labels import LABELS
 
 from test_pdf import make_book
 
@@ -66,7 +67,7 @@ def test_character_count_counts_text_not_markup_or_space(tmp_path: Path):
 
 
 def test_character_count_text():
-    labels = colophon.LABELS["Hans"]
+    labels = LABELS["Hans"]
     assert colophon.character_count_text(856, labels) == "856字"
     assert colophon.character_count_text(1000, labels) == "1千字"
     assert colophon.character_count_text(12345, labels) == "13千字"

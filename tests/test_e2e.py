@@ -24,7 +24,9 @@ from pypdf import PdfReader
 
 from luoshu.layout import cjk as cjk_layout
 from luoshu.layout import document as pdf
-from luoshu.build.stages import build_book, load_book
+from luoshu.layout.fetcher import ProjectFetcher
+from luoshu.build.stages import build_book
+from luoshu.project.load import load_book
 from luoshu.project.config import load_config
 from luoshu.zh.punctuation import normalize
 from luoshu.files.gate import ProjectFiles
@@ -122,7 +124,7 @@ def print_layout(request):
     """One project's print layout: WeasyPrint's page tree, before drawing."""
     book, _ = load_book(PROJECTS[request.param])
     cjk_layout.install()
-    fetcher = pdf.ProjectFetcher(ProjectFiles.of(book.project))
+    fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     return weasyprint.HTML(string=pdf.print_html(book), base_url=fetcher.document_url,
                            url_fetcher=fetcher).render()
 

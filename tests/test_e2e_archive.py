@@ -19,7 +19,9 @@ import pikepdf
 import pytest
 from conftest import MINIMAL_HANS, artifact
 
-from luoshu.build.stages import build_book, load_book
+from luoshu.build.stages import build_book
+
+from luoshu.project.load import load_book
 from luoshu.pdf.pdfa_check import pdfa_problems
 from luoshu.archive.verify import verify
 

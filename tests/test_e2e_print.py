@@ -17,7 +17,7 @@ import pypdf
 import pytest
 from conftest import artifact
 
-from luoshu.build.stages import load_book
+from luoshu.project.load import load_book
 from luoshu.layout.colophon import labels_for
 
 pytestmark = pytest.mark.e2e

@@ -20,6 +20,7 @@ from lxml import etree
 from PIL import Image
 
 from luoshu.epub.writer import write_epub
+from luoshu.markup.figures import gallery_html
 from luoshu.model import (
     Book, BookMeta, Config, FontFace, FontRole, FontSet, Heading, Photo, Section, SourceRef,
 )
@@ -122,7 +123,7 @@ def make_book(project: Path, traditional: bool = False) -> Book:
     gallery = (Photo("photos/长城.png", gallery_caption, credit="摄影：王五", alt="长城在群山之间",
                      source=SourceRef("manuscript/captions.toml", 8)),)
     return Book(project, Config(meta), (first, second), gallery, font_set(),
-                stylesheets=("styles/house.css",))
+                stylesheets=("styles/house.css",), gallery_html=gallery_html(gallery))
 
 
 def read_epub(path: Path) -> dict[str, bytes]:

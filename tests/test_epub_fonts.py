@@ -21,7 +21,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
 from luoshu.epub import fonts as epub_fonts
-from luoshu.build.stages import load_book
+from luoshu.project.load import load_book
 from luoshu.epub.writer import write_epub
 from luoshu.epub.fonts import (
     FEATURES,

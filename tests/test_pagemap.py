@@ -21,7 +21,10 @@ from lxml import etree, html
 from luoshu.markup import convert as markup
 from luoshu.layout import pagemap
 from luoshu.layout import document as pdf
-from luoshu.build.stages import PrintLayout, load_book
+from luoshu.layout import typeset
+from luoshu.pdf.write import write_document
+from luoshu.build.renderers import PrintLayout
+from luoshu.project.load import load_book
 from luoshu.layout.cjk import WORD_JOINER
 from luoshu.layout.pagemap import GALLERY_SECTION, PageBreak, insert_page_breaks, page_breaks
 
@@ -103,7 +106,7 @@ def laid_out(book, tmp_path_factory):
     """(the layout's page breaks, the PDF written from that same layout)."""
     layout = PrintLayout(book)
     destination = tmp_path_factory.mktemp("out") / "book.pdf"
-    pdf.write_document(layout.document(), destination)
+    write_document(layout.document(), destination)
     return layout.page_breaks(), destination
 
 
@@ -239,8 +242,8 @@ def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, 
     from luoshu.epub import writer as epub
 
     laid_out, given = [], []
-    real_lay_out = pdf.lay_out
-    monkeypatch.setattr(pdf, "lay_out", lambda book: laid_out.append(book) or real_lay_out(book))
+    real_lay_out = typeset.lay_out
+    monkeypatch.setattr(typeset, "lay_out", lambda book: laid_out.append(book) or real_lay_out(book))
 
     def write_epub(book, destination, modified, page_breaks=()):
         given.append(tuple(page_breaks))
@@ -280,7 +283,7 @@ def test_a_repeated_table_header_is_not_where_a_page_begins(tmp_path, make_proje
     project = make_project(tmp_path / "book", {
         "manuscript/01-table.md": f"# 表\n\n| 序号 | 内容 |\n|----|----|\n{rows}\n"})
     book, _ = load_book(project)
-    document = pdf.lay_out(book)
+    document = typeset.lay_out(book)
     breaks = page_breaks(document)
     assert len(breaks) >= 2
     source = etree.fromstring(f"<div>{book.sections[0].html}</div>")

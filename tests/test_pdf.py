@@ -23,6 +23,7 @@ import pytest
 import weasyprint
 from PIL import Image, ImageDraw
 
+from luoshu.markup.figures import gallery_html
 from luoshu.model import (Book, BookMeta, Config, FontFace, FontRole, FontSet, Heading, Photo,
                           PrintOptions, Section, SourceRef)
 
@@ -30,6 +31,7 @@ MM = 72 / 25.4  # PDF points per millimetre
 
 
 from luoshu.layout import document as pdf
+from luoshu.pdf.write import write_document, write_pdf
 
 
 # --- The test book ----------------------------------------------------------------------------
@@ -137,13 +139,15 @@ def make_book(project: Path, language: str = "zh-Hans", stylesheets: tuple[str, 
     meta = BookMeta(title=TITLE, language=language, identifier="urn:uuid:0b7e6d3c-luoshu-test",
                     subtitle=SUBTITLE, authors=AUTHORS, publisher="河洛出版社",
                     date=dt.date(2024, 5, 1), description="测试用书")
+    gallery = (Photo("photos/peony.jpg", GALLERY_CAPTION, credit="摄影：李华"),)
     return Book(
         project=project,
         config=Config(book=meta),
         sections=sections,
-        gallery=(Photo("photos/peony.jpg", GALLERY_CAPTION, credit="摄影：李华"),),
+        gallery=gallery,
         fonts=fonts or house_fonts(),
         stylesheets=stylesheets,
+        gallery_html=gallery_html(gallery),
     )
 
 
@@ -203,7 +207,7 @@ def book(project: Path) -> Book:
 @pytest.fixture(scope="module")
 def rendered(book: Book, tmp_path_factory) -> Path:
     destination = tmp_path_factory.mktemp("out") / "book.pdf.tmp"
-    pdf.write_pdf(book, destination)
+    write_pdf(book, destination)
     return destination
 
 
@@ -388,7 +392,8 @@ def test_a_full_bleed_photo_is_a_plate_reaching_into_the_bleed(tmp_path: Path):
     book = make_book(tmp_path)
     plate = dataclasses.replace(book.gallery[0], full_bleed=True)
     _jpeg(tmp_path / "manuscript/photos/peony.jpg", (2400, 1600), (200, 120, 140))
-    book = dataclasses.replace(book, sections=book.sections[2:], gallery=(plate,))
+    book = dataclasses.replace(book, sections=book.sections[2:], gallery=(plate,),
+                               gallery_html=gallery_html((plate,)))
     document = weasyprint.HTML(string=pdf.print_html(book),
                                base_url=(tmp_path / "manuscript").as_uri() + "/").render()
 
@@ -407,7 +412,7 @@ def test_a_full_bleed_photo_is_a_plate_reaching_into_the_bleed(tmp_path: Path):
     assert all(type(b).__name__ != "MarginBox" or not b.children
                for b in page._page_box.children)  # no folio, no running head
     kept = tmp_path / "bleed.pdf"
-    pdf.write_document(document, kept, bleed=True)
+    write_document(document, kept, bleed=True)
     with pikepdf.open(kept) as written:
         media = [float(v) for v in written.pages[0].MediaBox]
         trim = [float(v) for v in written.pages[0].TrimBox]

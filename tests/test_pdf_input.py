@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from luoshu.layout import document as pdf
+from luoshu.layout.fetcher import ProjectFetcher
+from luoshu.pdf.write import write_pdf
 from luoshu.errors import ProjectError
-from luoshu.model import Book, PrintOptions
+from luoshu.model import Book
 from luoshu.files.gate import ProjectFiles, RefusedResource
 import test_pdf
 from test_pdf import AUTHORS, GALLERY_CAPTION, PROJECT_FONT, SECTION_TITLES, TITLE, make_book
@@ -89,8 +91,8 @@ def test_zh_hant_book_says_so(tmp_path: Path):
 
 
 @pytest.fixture
-def fetcher(project: Path) -> pdf.ProjectFetcher:
-    return pdf.ProjectFetcher(ProjectFiles.of(project))
+def fetcher(project: Path) -> ProjectFetcher:
+    return ProjectFetcher(ProjectFiles.of(project))
 
 
 def test_fetcher_serves_project_files_and_data_uris(fetcher, project: Path, book: Book):
@@ -147,7 +149,7 @@ def test_hostile_stylesheet_fails_the_build_and_fetches_nothing(tmp_path: Path, 
     caplog.set_level(logging.DEBUG, logger="luoshu")
 
     with pytest.raises(ProjectError) as failure:
-        pdf.write_pdf(book, tmp_path / "book.pdf.tmp")
+        write_pdf(book, tmp_path / "book.pdf.tmp")
 
     messages = [problem.message for problem in failure.value.problems]
     assert any("http://127.0.0.1:9/x.css" in m for m in messages), messages
@@ -158,6 +160,6 @@ def test_hostile_stylesheet_fails_the_build_and_fetches_nothing(tmp_path: Path, 
     # WeasyPrint's warnings (base.css uses text-emphasis, unknown to it) reach luoshu's
     # logger at DEBUG, and WeasyPrint's own records stop at its logger (no stderr spam).
     # (caplog attaches itself to non-propagating loggers too, so it sees both.)
-    assert any(r.name == "luoshu.layout.document" and r.levelno == logging.DEBUG
+    assert any(r.name == "luoshu.layout.typeset" and r.levelno == logging.DEBUG
                and "text-emphasis" in r.getMessage() for r in caplog.records)
     assert logging.getLogger("weasyprint").propagate is False

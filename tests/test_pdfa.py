@@ -30,7 +30,8 @@ from test_pdf import (
     make_book,
 )
 
-from luoshu.layout import document as pdf
+from luoshu.layout import typeset
+from luoshu.pdf.write import write_document
 from luoshu.pdf import pdfa
 from luoshu.model import Book, PrintOptions
 from luoshu.pdf.parts import parse_pdf_date, parts
@@ -65,7 +66,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def document(folder: Path):
-    return pdf.lay_out(with_subjects(make_book(folder / "project")))
+    return typeset.lay_out(with_subjects(make_book(folder / "project")))
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,7 @@ def archive(folder: Path, document) -> Path:
 def reading(folder: Path, document, archive: Path) -> Path:
     """The reading PDF, written after the archival PDF from the same layout."""
     path = folder / "book.pdf"
-    pdf.write_document(document, path, modified=MODIFIED)
+    write_document(document, path, modified=MODIFIED)
     return path
 
 
@@ -257,7 +258,7 @@ def test_only_a_scratch_folder_is_used_and_removed(folder: Path, document) -> No
 def weasyprints(folder: Path, document) -> Path:
     """WeasyPrint's own PDF/A-2u output for the book, as write_pdfa starts from."""
     path = folder / "weasyprint-pdfa.pdf"
-    pdf.write_document(document, path, modified=MODIFIED, pdf_variant="pdf/a-2u", pdf_tags=True)
+    write_document(document, path, modified=MODIFIED, pdf_variant="pdf/a-2u", pdf_tags=True)
     return path
 
 
@@ -313,7 +314,7 @@ def test_a_book_weasyprint_cannot_tag_is_written_untagged(folder: Path, caplog) 
         *book.sections[:-1], dataclasses.replace(last, html=last.html + image)))
     target = folder / "untagged.pdf"
     caplog.set_level(logging.WARNING, logger="luoshu.pdf.pdfa")
-    pdfa.write_pdfa(pdf.lay_out(book), target, MODIFIED)
+    pdfa.write_pdfa(typeset.lay_out(book), target, MODIFIED)
     assert any("without tags" in r.getMessage() and "alt" in r.getMessage()
                for r in caplog.records)
     assert pdfa_problems(target) == []

@@ -25,7 +25,7 @@ from PIL import Image
 from luoshu.pdf import pdfx_check
 from luoshu.pdf import press
 from luoshu.pdf import profile as press_profile
-from luoshu.pdf.press_metadata import press_metadata
+from luoshu.pdf.press import press_metadata
 
 MM = 72 / 25.4  # PDF points per millimetre
 TRIM_MM = (130, 184)

@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from lxml import etree
 from sandbox_scan import SECRET, Link, Sandbox, epub_entries, running_server
 
-from luoshu.build.stages import load_book
+from luoshu.project.load import load_book
 from luoshu.cli import main
 from luoshu.epub.writer import write_epub
 from luoshu.errors import ProjectError

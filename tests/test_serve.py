@@ -23,7 +23,7 @@ from lxml import etree
 
 from luoshu.serve import text as preview
 from luoshu.serve import server as serve
-from luoshu.build.stages import load_book
+from luoshu.project.load import load_book
 from luoshu.cli import main
 from luoshu.epub.writer import write_epub
 from luoshu.errors import Problem

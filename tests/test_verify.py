@@ -19,7 +19,8 @@ import pytest
 
 from luoshu.build import stages as build_module
 from luoshu.archive.bag import unpack, write_archive
-from luoshu.build.stages import build_book, load_book
+from luoshu.build.stages import build_book
+from luoshu.project.load import load_book
 from luoshu.archive.verify import verify
 
 from test_archive import MODIFIED, copy_project, pack, stand_ins

@@ -17,6 +17,7 @@ Logging levels, each with one purpose:
 
 from __future__ import annotations
 
+import ctypes.util
 import json
 import logging
 import sys
@@ -28,9 +29,9 @@ import click
 from . import __version__
 from .build.stages import build_book
 from .check.project import check_project
-from .project.config import FORMATS
+from .model import FORMATS
 from .errors import ProjectError
-from .system import missing_harfbuzz_subset
+from .files.paths import BOOK_TOML
 
 LOG = logging.getLogger("luoshu")
 
@@ -110,7 +111,7 @@ def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
     'file:line: message' line per problem and exits 1, leaving earlier outputs untouched.
     """
     _configure_logging(verbose, debug)
-    if not (project / "book.toml").is_file():
+    if not (project / BOOK_TOML).is_file():
         raise click.BadParameter(f"{project} has no book.toml: not a book project",
                                  param_hint="PROJECT")
     started = time.perf_counter()
@@ -155,7 +156,7 @@ def check(project: Path, output_format: str, strict: bool) -> None:
     punctuation change the build makes (info) and what it cannot fix (warning, error).
     Writes nothing. Exits 1 when there is an error (with --strict, an error or a warning).
     """
-    if not (project / "book.toml").is_file():
+    if not (project / BOOK_TOML).is_file():
         raise click.BadParameter(f"{project} has no book.toml: not a book project",
                                  param_hint="PROJECT")
     report = check_project(project)
@@ -206,7 +207,7 @@ def serve(project: Path, port: int, host: str) -> None:
     what an edit touches as soon as a file is saved, and reloads the open page. Problems are
     shown on the page and here, in the words of 'luoshu build'. Ctrl-C stops it.
     """
-    if not (project / "book.toml").is_file():
+    if not (project / BOOK_TOML).is_file():
         raise click.BadParameter(f"{project} has no book.toml: not a book project",
                                  param_hint="PROJECT")
     from .serve.server import run  # loads only for this command
@@ -216,3 +217,9 @@ def serve(project: Path, port: int, host: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def missing_harfbuzz_subset() -> bool:
+    """True when libharfbuzz-subset is absent: WeasyPrint then subsets fonts with fontTools,
+    about 40× slower for CJK fonts with tens of thousands of glyphs (the build says so)."""
+    return ctypes.util.find_library("harfbuzz-subset") is None

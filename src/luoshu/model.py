@@ -8,28 +8,53 @@ relative, POSIX-style, so a model built on one machine means the same on another
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+
+from .files.paths import in_manuscript
+
+
+def option(doc: str, default: object = MISSING, choices: tuple[str, ...] = ()) -> object:
+    """A book.toml option, declared once: its type (the field's annotation), its *default*
+    (none: required), the one line that documents it (error messages, the README's reference)
+    and the values it may take (*choices*; for a list, each item's)."""
+    return field(default=default, metadata={"doc": doc, "choices": choices})
+
+
+def option_doc(table: type, name: str) -> str:
+    """The one-line documentation of option *name* of *table* (an options dataclass)."""
+    return next(f.metadata["doc"] for f in fields(table) if f.name == name)
+
+
+def option_choices(table: type, name: str) -> tuple[str, ...]:
+    """The values option *name* of *table* may take; () when it is not a choice."""
+    return next(f.metadata["choices"] for f in fields(table) if f.name == name)
 
 
 @dataclass(frozen=True)
 class BookMeta:
     """The ``[book]`` table of book.toml."""
 
-    title: str
-    language: str  # BCP 47, e.g. "zh-Hans"
-    identifier: str  # "urn:isbn:…" or "urn:uuid:…" (derived from the title when absent)
-    subtitle: str | None = None
-    authors: tuple[str, ...] = ()
-    publisher: str | None = None
-    date: _dt.date | None = None
-    description: str | None = None
-    rights: str | None = None
-    subjects: tuple[str, ...] = ()
-    edition: str | None = None  # 版次 as the copyright page prints it, e.g. "2026年11月第1版"
-    printing: str | None = None  # 印次, e.g. "2026年11月第1次印刷"
-    sections: tuple[str, ...] = ()  # explicit section order (ids); empty means file-name order
-    encoding: str = "utf-8"  # of sections and captions.toml; "gb18030" also reads GB18030/GBK files
+    title: str = option("The book's title (required).")
+    language: str = option("BCP 47 language tag, e.g. zh-Hans or zh-Hant (required).")
+    identifier: str = option("urn:isbn:… or urn:uuid:…; derived from the title when absent.")
+    subtitle: str | None = option("Subtitle, shown under the title.", None)
+    authors: tuple[str, ...] = option("List of author names, in order.", ())
+    publisher: str | None = option("Publisher's name.", None)
+    date: _dt.date | None = option("Publication date, YYYY-MM-DD.", None)
+    description: str | None = option("A sentence or two describing the book.", None)
+    rights: str | None = option("Copyright or licence statement.", None)
+    subjects: tuple[str, ...] = option("List of subject keywords.", ())
+    edition: str | None = option(
+        '版次 as the copyright page prints it, e.g. "2026年11月第1版".', None)
+    printing: str | None = option(
+        '印次 as the copyright page prints it, e.g. "2026年11月第1次印刷".', None)
+    sections: tuple[str, ...] = option(
+        "Section ids in reading order; default: manuscript/*.md in file-name order.", ())
+    encoding: str = option(
+        'Encoding of the sections and captions.toml: "utf-8" (default) or "gb18030" (also GBK '
+        "and GB2312; files that are valid UTF-8 are still read as UTF-8). book.toml itself is "
+        "always UTF-8.", "utf-8", ("utf-8", "gb18030"))
 
     @property
     def script(self) -> str:
@@ -45,12 +70,19 @@ def script_of(language: str) -> str:
     return "Hans"
 
 
+FORMATS = ("epub", "pdf", "pdf-press", "pdfa", "archive")  # every output luoshu writes
+
+
 @dataclass(frozen=True)
 class OutputOptions:
     """The ``[output]`` table: what to build and what to call it."""
 
-    formats: tuple[str, ...] = ("epub", "pdf")
-    basename: str = "book"  # file name stem of every artifact: book.epub, book.pdf
+    formats: tuple[str, ...] = option(
+        'Formats built by default: "epub", "pdf" (RGB reading copy), "pdf-press" (PDF/X-4, CMYK, '
+        'bleed and crop marks), "pdfa" (PDF/A-2u), "archive" (BagIt deposit package).',
+        ("epub", "pdf"), FORMATS)
+    basename: str = option("File name stem of the outputs (book → book.epub, book.pdf).",
+                           "book")
 
 
 # Trim sizes (成品尺寸) by preset name, in millimetres, and how a Chinese copyright page names
@@ -62,25 +94,35 @@ TRIM_SIZES: dict[str, tuple[float, float]] = {
 }
 TRIM_NAMES = {"16k": "16开", "big16k": "大16开", "32k": "32开", "big32k": "大32开",
               "a4": "A4", "a5": "A5", "b5": "B5"}
+DEFAULT_TRIM = "16k"
 
 
 @dataclass(frozen=True)
 class PrintOptions:
     """The ``[print]`` table: page geometry of the print PDF and how it goes to press."""
 
-    trim: str = "16k"  # preset name (TRIM_SIZES), or "custom" for trim_width_mm × trim_height_mm
-    trim_width_mm: float = 185.0  # resolved from trim by luoshu.project.config
-    trim_height_mm: float = 260.0
-    margin_top_mm: float = 22.0
-    margin_bottom_mm: float = 24.0
-    margin_inner_mm: float = 22.0
-    margin_outer_mm: float = 18.0
-    font_size_pt: float = 10.5  # 五号字
-    line_height: float = 1.75
-    bleed_mm: float = 3.0  # 出血: how far full-bleed photos reach past the trim (press PDF)
-    crop_marks: bool = True  # 裁切线 on the press PDF
-    press_profile: str | None = None  # CMYK ICC profile in the project; None: Ghostscript's
-    press_condition: str | None = None  # registered printing condition of it, e.g. "FOGRA39"
+    trim: str = option(
+        'Trim size: "16k" (185×260 mm, default), "big16k", "32k", "big32k", "a4", "a5", "b5", '
+        'or "custom" with trim_width_mm and trim_height_mm.', DEFAULT_TRIM,
+        (*TRIM_SIZES, "custom"))
+    # Resolved from trim by luoshu.project.config.
+    trim_width_mm: float = option("Custom trim width in millimetres (with trim_height_mm).",
+                                  TRIM_SIZES[DEFAULT_TRIM][0])
+    trim_height_mm: float = option("Custom trim height in millimetres (with trim_width_mm).",
+                                   TRIM_SIZES[DEFAULT_TRIM][1])
+    margin_top_mm: float = option("Top margin in millimetres.", 22.0)
+    margin_bottom_mm: float = option("Bottom margin in millimetres.", 24.0)
+    margin_inner_mm: float = option("Inner (binding side) margin in millimetres.", 22.0)
+    margin_outer_mm: float = option("Outer margin in millimetres.", 18.0)
+    font_size_pt: float = option("Body font size in points (default 10.5, 五号).", 10.5)
+    line_height: float = option("Line height as a multiple of the font size.", 1.75)
+    bleed_mm: float = option("Bleed (出血) of the press PDF in millimetres (default 3).", 3.0)
+    crop_marks: bool = option("Draw crop marks (裁切线) on the press PDF (default true).", True)
+    press_profile: str | None = option(
+        "The printer's CMYK ICC profile, relative to the project (default: Ghostscript's "
+        "generic CMYK profile).", None)
+    press_condition: str | None = option(
+        'Registered name of that printing condition, e.g. "FOGRA39" (default "Custom").', None)
 
     @property
     def text_width_mm(self) -> float:
@@ -98,24 +140,36 @@ class PrintOptions:
         return TRIM_NAMES.get(self.trim)
 
 
+WRITING_MODES = ("horizontal-tb", "vertical-rl")
+
+
 @dataclass(frozen=True)
 class EpubOptions:
     """The ``[epub]`` table."""
 
-    font_size: str = "1em"  # base font size of the text, as CSS
-    cover: str | None = None  # cover image, relative to manuscript/; None: typeset one
-    image_max_edge: int = 1600  # photos are downscaled to this many pixels on the long edge
-    writing_mode: str = "horizontal-tb"  # or "vertical-rl": vertical text, pages right to left
-    embed_fonts: bool = True  # carry the house fonts, subset to the characters used
+    font_size: str = option("Base font size of the EPUB's text, as CSS (default 1em).", "1em")
+    cover: str | None = option(
+        "Cover image, relative to manuscript/ (default: one typeset from the metadata).", None)
+    image_max_edge: int = option(
+        "Photos are downscaled to this many pixels on the long edge (1600).", 1600)
+    writing_mode: str = option('Text direction: "horizontal-tb" (default) or "vertical-rl".',
+                               "horizontal-tb", WRITING_MODES)
+    embed_fonts: bool = option(
+        "Embed the house fonts, subset to the characters used (default true).", True)
 
 
 @dataclass(frozen=True)
 class TypographyOptions:
     """The ``[typography]`` table: punctuation normalization and ``luoshu check``."""
 
-    normalize_punctuation: bool = True  # half-width punctuation next to Han → full-width, quotes
-    quotes: str = "auto"  # "auto" (“” for zh-Hans, 「」 for zh-Hant), "curly" or "corner"
-    ignore: tuple[str, ...] = ()  # check codes to skip, e.g. ["LS204"]; LS1xx: that fix is off too
+    normalize_punctuation: bool = option(
+        "Make half-width punctuation next to Han full-width and straight quotes Chinese "
+        "(default true).", True)
+    quotes: str = option(
+        'Quote style: "auto" (“” for zh-Hans, 「」 for zh-Hant), "curly" or "corner".', "auto",
+        ("auto", "curly", "corner"))
+    ignore: tuple[str, ...] = option(
+        'Check codes to skip, e.g. ["LS204"]; an LS1xx code also turns that fix off.', ())
 
     def quote_style(self, script: str) -> str:
         """"curly" (“”‘’) or "corner" (「」『』) for a book in *script* ("Hans" or "Hant")."""
@@ -159,7 +213,7 @@ class Photo:
     @property
     def project_path(self) -> str:
         """The photo's path relative to the project folder."""
-        return f"manuscript/{self.file}"
+        return in_manuscript(self.file)
 
 
 @dataclass(frozen=True)
@@ -234,6 +288,7 @@ class Book:
     gallery: tuple[Photo, ...]  # photos without a section, shown at the end of the book
     fonts: FontSet
     stylesheets: tuple[str, ...] = ()  # project CSS files, relative to the project, in order
+    gallery_html: str = ""  # the gallery's figures as XHTML (luoshu.markup.figures.gallery_html)
 
     @property
     def meta(self) -> BookMeta:

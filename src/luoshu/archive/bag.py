@@ -61,11 +61,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import hashlib
 import os
 import shutil
 import stat
-import tempfile
 import threading
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -75,7 +73,8 @@ import bagit
 from .record import InputFile, build_record, dublin_core, full_title, project_inputs
 from ..errors import Problem, ProjectError
 from ..model import Book
-from ..zipfiles import ZIP_EPOCH
+from ..files.output import scratch_beside, sha256_file, written_beside
+from ..files.zips import FILE_MODE, write_zip
 
 CHECKSUMS = ("sha256", "sha512")
 _BAGGING = threading.Lock()  # make_bag changes the working folder: one bag at a time
@@ -97,8 +96,7 @@ def write_archive(book: Book, destination: Path, modified: _dt.datetime, pdfa: P
     destination = Path(destination).absolute()
     basename = book.config.output.basename
     inputs = project_inputs(book)
-    scratch = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{bag_name(book)}."))
-    try:
+    with scratch_beside(destination) as scratch, written_beside(destination) as packed:
         bag = scratch / bag_name(book)
         bag.mkdir()
         # Everything is laid out as the payload will be; make_bag moves it into data/.
@@ -111,11 +109,7 @@ def write_archive(book: Book, destination: Path, modified: _dt.datetime, pdfa: P
         record = build_record(book, modified, {"pdfa": pdf_copy, "epub": epub_copy}, inputs)
         (bag / "metadata" / "build.json").write_bytes(record)
         _make_bag(bag, _bag_info(book, modified))
-        packed = scratch / "archive.zip"
         _zip_folder(bag, packed, modified)
-        os.replace(packed, destination)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _bag_info(book: Book, modified: _dt.datetime) -> dict[str, str]:
@@ -139,13 +133,8 @@ def _copy_sources(inputs: tuple[InputFile, ...], folder: Path) -> None:
     for item in inputs:
         target = folder / PurePosixPath(item.path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        with open(item.source, "rb") as source, open(target, "wb") as copy:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-                copy.write(block)
-        if digest.hexdigest() != item.sha256 or size != item.bytes:
+        shutil.copyfile(item.source, target)
+        if target.stat().st_size != item.bytes or sha256_file(target) != item.sha256:
             changed.append(Problem("the file changed while the archive was being written: "
                                    "build again once nothing is editing the project",
                                    item.path, code="archive-changed"))
@@ -171,20 +160,9 @@ def _sort_manifest(path: Path) -> None:
 def _zip_folder(folder: Path, target: Path, modified: _dt.datetime) -> None:
     """Zip *folder* as a single top folder of its name into *target*, reproducibly (see the
     module docstring): sorted names, one date, fixed modes, stored."""
-    if modified.tzinfo is None:
-        modified = modified.replace(tzinfo=_dt.timezone.utc)
-    date_time = max(modified.astimezone(_dt.timezone.utc), ZIP_EPOCH).timetuple()[:6]
     files = sorted((path.relative_to(folder.parent).as_posix(), path)
                    for path in folder.rglob("*") if path.is_file())
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, path in files:
-            info = zipfile.ZipInfo(name, date_time)
-            info.create_system = 3  # Unix, wherever the package is made
-            info.external_attr = (stat.S_IFREG | 0o644) << 16
-            info.compress_type = zipfile.ZIP_STORED
-            info.file_size = path.stat().st_size  # decides ZIP64 up front, as the size needs
-            with open(path, "rb") as source, archive.open(info, "w") as entry:
-                shutil.copyfileobj(source, entry, 1 << 20)
+    write_zip(target, files, modified, mode=stat.S_IFREG | FILE_MODE)
 
 
 # --- unpacking ----------------------------------------------------------------------------------

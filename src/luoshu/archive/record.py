@@ -20,7 +20,6 @@ leads out of the project is refused here as everywhere else in luoshu.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import platform
@@ -37,6 +36,8 @@ import luoshu
 from ..errors import Problem, ProjectError
 from ..model import Book
 from ..files.gate import ProjectFiles, RefusedResource
+from ..files.output import sha256_file
+from ..files.paths import BOOK_TOML, FONTS, MANUSCRIPT, STYLES
 
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -51,7 +52,7 @@ LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "ebooklib", "fonttools", "Pillow
 
 # The project folders whose every file is a source: the build reads from them, and a rebuild
 # needs them whole (a photo named only in captions.toml, a font fonts.toml lists).
-SOURCE_FOLDERS = ("manuscript", "styles", "fonts")
+SOURCE_FOLDERS = (MANUSCRIPT, STYLES, FONTS)
 
 LICENCE_CHARACTERS = 200  # the licence description is kept short: its start says which licence
 
@@ -162,7 +163,7 @@ def build_record(book: Book, modified: _dt.datetime, outputs: Mapping[str, Path]
                    for item in inputs],
         "fonts": font_records(book),
         "outputs": [{"format": name, "file": path.name, "bytes": path.stat().st_size,
-                     "sha256": file_sha256(path)}
+                     "sha256": sha256_file(path)}
                     for name, path in sorted(outputs.items(), key=lambda kv: kv[1].name)],
     }
     text = json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
@@ -192,15 +193,6 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks (fonts and PDFs can be tens of megabytes)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- inputs -------------------------------------------------------------------------------------
 
 
@@ -225,18 +217,18 @@ def project_inputs(book: Book) -> tuple[InputFile, ...]:
         path = (Path(base) / relative).as_posix() if base else relative
         found[os.path.normpath(path)] = resolved
 
-    take("book.toml")
+    take(BOOK_TOML)
     for folder in SOURCE_FOLDERS:
         for relative in _walk(files, folder, problems):
             take(relative, referrer=relative)  # a refused file is named by its own path
     if book.config.print.press_profile:
-        take(book.config.print.press_profile, referrer="book.toml")
+        take(book.config.print.press_profile, referrer=BOOK_TOML)
     for photo in book.photos:  # normally under manuscript/ already; "../art/x.jpg" is not
         if not photo.file.startswith("data:"):  # inline bytes travel inside their section
-            take(photo.file, "manuscript", referrer=photo.source.path if photo.source else None)
+            take(photo.file, MANUSCRIPT, referrer=photo.source.path if photo.source else None)
     if problems:
         raise ProjectError(problems)
-    return tuple(InputFile(path, resolved.stat().st_size, file_sha256(resolved), resolved)
+    return tuple(InputFile(path, resolved.stat().st_size, sha256_file(resolved), resolved)
                  for path, resolved in sorted(found.items()))
 
 
@@ -289,7 +281,7 @@ def font_records(book: Book) -> list[dict]:
             if face.in_project:  # read through the gate, like every project file
                 path = files.resolve(files.relative(face.path))
             if path not in digests:
-                digests[path] = file_sha256(path)
+                digests[path] = sha256_file(path)
             key = (path, face.index)
             if key not in licences:
                 licences[key] = font_licence(path, face.index)

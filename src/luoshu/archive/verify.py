@@ -32,7 +32,8 @@ from pathlib import Path
 import bagit
 from lxml import etree
 
-from .record import DC, file_sha256
+from .record import DC
+from ..files.output import file_digests, sha256_file
 from ..errors import Problem, ProjectError
 
 DC_REQUIRED = ("title", "identifier", "language")
@@ -148,16 +149,12 @@ def _checksum_problems(folder: Path, bag: bagit.Bag) -> list[Problem]:
         path = folder / relative  # bagit refused manifest paths leading out of the bag
         if not path.is_file():
             continue  # reported as missing
-        digests = {name: hashlib.new(name) for name in expected
-                   if name in hashlib.algorithms_available}
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                for digest in digests.values():
-                    digest.update(block)
+        digests = file_digests(path, [name for name in expected
+                                      if name in hashlib.algorithms_available])
         for name, digest in sorted(digests.items()):
-            if digest.hexdigest() != expected[name].lower():
+            if digest != expected[name].lower():
                 problems.append(_mismatch(Path(relative).as_posix(), name, expected[name],
-                                          digest.hexdigest()))
+                                          digest))
     return problems
 
 
@@ -243,7 +240,7 @@ def _compare(record_path: str, key: str, name_key: str, entries: object,
             problems.append(Problem(f"listed in build.json's {key} but not in the package",
                                     prefix + name, code="verify-record"))
             continue
-        size, digest = path.stat().st_size, file_sha256(path)
+        size, digest = path.stat().st_size, sha256_file(path)
         if entry.get("sha256") != digest or entry.get("bytes") != size:
             problems.append(Problem(
                 f"differs from build.json's {key}: recorded {entry.get('bytes')} bytes, SHA-256 "

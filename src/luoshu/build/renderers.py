@@ -2,8 +2,8 @@
 build's RenderContext, and writes that one file (the build renames it into place).
 
     epub       book.epub          luoshu.epub.writer
-    pdf        book.pdf           luoshu.layout.document: the reading copy, RGB, trim size
-    pdf-press  book-press.pdf     luoshu.pdf.press_build: PDF/X-4, CMYK, bleed, crop marks
+    pdf        book.pdf           luoshu.pdf.write: the reading copy, RGB, trim size
+    pdf-press  book-press.pdf     luoshu.pdf.press: PDF/X-4, CMYK, bleed, crop marks
     pdfa       book-pdfa.pdf      luoshu.pdf.pdfa: the archival PDF, PDF/A-2u
     archive    book-archive.zip   luoshu.archive.bag: the BagIt deposit package (also unpacked)
 
@@ -15,15 +15,11 @@ write it, the EPUB reads its page breaks.
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Problem, ProjectError
 from ..model import Book
 
 if TYPE_CHECKING:
@@ -49,11 +45,11 @@ class PrintLayout:
         self._released = False
 
     def document(self) -> weasyprint.Document:
-        """The laid-out pages. Raises ProjectError as pdf.lay_out does."""
+        """The laid-out pages. Raises ProjectError as luoshu.layout.typeset.lay_out does."""
         if self._document is None:
             if self._released:
                 raise RuntimeError("the print layout was released; it is laid out only once")
-            from ..layout.document import lay_out  # imported late: WeasyPrint loads only when used
+            from ..layout.typeset import lay_out  # imported late: WeasyPrint loads only when used
 
             self._document = lay_out(self.book)
         return self._document
@@ -95,18 +91,13 @@ def _write_epub(book: Book, destination: Path, context: RenderContext) -> None:
 
 
 def _write_pdf(book: Book, destination: Path, context: RenderContext) -> None:
-    from ..layout.document import write_document
+    from ..pdf.write import write_reading_copy
 
-    write_document(context.layout.document(), destination, modified=context.modified)
-    from ..pdf.pdfx_check import unembedded_fonts
-
-    problems = unembedded_fonts(destination)
-    if problems:  # never expected of WeasyPrint: say so rather than hand it to a printer
-        raise ProjectError([Problem(f"print PDF: {p}", code="pdf-font") for p in problems])
+    write_reading_copy(context.layout.document(), destination, context.modified)
 
 
 def _write_press_pdf(book: Book, destination: Path, context: RenderContext) -> None:
-    from ..pdf.press_build import write_press_pdf
+    from ..pdf.press import write_press_pdf
 
     write_press_pdf(book, context.layout.document(), destination, context.modified)
 
@@ -130,16 +121,11 @@ def replace_bag_folder(archive: Path) -> None:
     one is complete."""
     from ..archive.bag import unpack
 
+    from ..files.output import replace_folder, scratch_beside
+
     final = archive.with_suffix("")
-    scratch = Path(tempfile.mkdtemp(dir=archive.parent, prefix=f".{final.name}."))
-    try:
-        unpacked = unpack(archive, scratch)
-        old = scratch / "previous"
-        if final.exists():
-            os.replace(final, old)
-        os.replace(unpacked, final)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with scratch_beside(final) as scratch:
+        replace_folder(unpack(archive, scratch), final)
 
 
 Renderer = Callable[[Book, Path, RenderContext], None]

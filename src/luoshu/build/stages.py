@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..project.config import FORMATS, load_config
+from ..model import FORMATS
+from ..project.load import load_book
 from ..errors import Problem, ProjectError
-from ..fonts.roles import check_coverage, load_fonts
 from ..model import Book
-from ..project.manuscript import read_manuscript
 from .renderers import (
     ARCHIVE_NEEDS,
     PRINT_FORMATS,
@@ -42,7 +39,8 @@ from .renderers import (
     RenderContext,
     replace_bag_folder,
 )
-from ..files.gate import links_out_of
+from ..files.output import sha256_file, temporary_beside, write_bytes_atomically
+from ..files.paths import BOOK_TOML
 
 LOG = logging.getLogger("luoshu")
 MANIFEST = "manifest.json"
@@ -110,7 +108,7 @@ def build_book(
             stage(name)
             suffix, render = RENDERERS[name]
             final = out / f"{book.config.output.basename}{suffix}"
-            temporary = _temporary_beside(final)
+            temporary = temporary_beside(final)
             staged[name] = (temporary, final)
             render(book, temporary, context)
             rendered[name] = temporary
@@ -134,31 +132,6 @@ def build_book(
     return BuildResult(tuple(artifacts), warnings)
 
 
-def load_book(
-    project: Path, progress: Callable[[str], None] | None = None
-) -> tuple[Book, tuple[Problem, ...]]:
-    """The stages every command shares: config → fonts → read → check. Returns the Book ready
-    to render and the warnings found; raises ProjectError when there is any error."""
-    stage = progress or (lambda name: None)
-    project = project.resolve()
-    stage("config")
-    outside = links_out_of(project)  # before anything is read by path
-    if outside:
-        raise ProjectError(outside)
-    config = load_config(project)
-    stage("fonts")
-    fonts = load_fonts(project, config.book.language)
-    stage("read")
-    manuscript = read_manuscript(project, config)
-    book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
-                manuscript.stylesheets)
-    stage("check")
-    problems = check_coverage(book)
-    if problems:
-        raise ProjectError(problems)
-    return book, manuscript.warnings
-
-
 def modification_time(book: Book) -> _dt.datetime:
     """dcterms:modified: SOURCE_DATE_EPOCH when set, else the book's date, else its sources'.
 
@@ -169,38 +142,13 @@ def modification_time(book: Book) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
     if book.meta.date:
         return _dt.datetime.combine(book.meta.date, _dt.time(), tzinfo=_dt.timezone.utc)
-    sources = [book.project / "book.toml", *(book.project / s.source.path for s in book.sections)]
+    sources = [book.project / BOOK_TOML, *(book.project / s.source.path for s in book.sections)]
     newest = max(int(p.stat().st_mtime) for p in sources if p.exists())
     return _dt.datetime.fromtimestamp(newest, tz=_dt.timezone.utc)
 
 
-def _temporary_beside(final: Path) -> Path:
-    """A fresh temporary file in the output folder, so the final rename stays atomic."""
-    handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-    os.close(handle)
-    # mkstemp makes the file private (0600) and os.replace keeps that: give outputs the mode
-    # any other new file would get, so colleagues and web servers can read them.
-    os.chmod(name, 0o666 & ~_umask())
-    return Path(name)
-
-
-def _umask() -> int:
-    """The process umask, read without os.umask (which would change it, racing other threads)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
 def _artifact(name: str, path: Path, relative: str) -> Artifact:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return Artifact(name, relative, digest.hexdigest(), path.stat().st_size)
+    return Artifact(name, relative, sha256_file(path), path.stat().st_size)
 
 
 def _write_manifest(out: Path, artifacts: list[Artifact]) -> None:
@@ -215,12 +163,7 @@ def _write_manifest(out: Path, artifacts: list[Artifact]) -> None:
     order = {name: index for index, name in enumerate(FORMATS)}
     entries.sort(key=lambda e: (order.get(e["format"], len(order)), e["path"]))
     text = json.dumps({"artifacts": entries}, ensure_ascii=False, indent=2) + "\n"
-    temporary = _temporary_beside(out / MANIFEST)
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, out / MANIFEST)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_bytes_atomically(out / MANIFEST, text.encode("utf-8"))
 
 
 def _read_manifest(out: Path) -> list[dict]:

@@ -1,7 +1,7 @@
 """``luoshu check``: everything a build would complain about, plus the typography checks.
 
-Runs the build's own stages up to (not including) the renderers — book.toml, fonts, manuscript,
-font coverage — then checks the punctuation of every section, of book.toml's displayed
+Reads the project as the build does (luoshu.project.load: book.toml, fonts, manuscript, font
+coverage, the same problems) — then checks the punctuation of every section, of book.toml's displayed
 metadata (title, subtitle, description) and of captions.toml's captions and credits. Writes
 nothing. Every finding has a path, a line and column where known, a stable code (the build's
 problem codes such as ``font-missing-glyph``, or the typography codes ``LS…`` of
@@ -16,16 +16,19 @@ problem codes such as ``font-missing-glyph``, or the typography codes ``LS…`` 
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..project.config import BOOK_TOML, NORMALIZED_META, load_config
 from ..errors import Problem, ProjectError
-from ..fonts.roles import check_coverage, load_fonts
-from ..model import Book, Config
+from ..files.paths import BOOK_TOML, CAPTIONS
+from ..files.text import toml_key_line
+from ..model import Config
 from ..pdf.profile import output_profile
-from ..project.manuscript import CAPTIONS, read_manuscript, section_files
-from ..files.gate import links_out_of, read_text, read_toml, toml_key_line
+from ..project.captions import photo_entries
+from ..project.config import NORMALIZED_META
+from ..project.load import load_project
 from ..zh.typocheck import CODES, INFO, WARNING, TextReport, change_message, check_text
 
 SEVERITIES = ("error", "warning", "info")
@@ -83,36 +86,17 @@ class CheckReport:
 
 def check_project(project: Path) -> CheckReport:
     """Check *project* (a folder with book.toml) without writing anything."""
-    project = project.resolve()
-    findings: list[Finding] = []
-    outside = links_out_of(project)  # before anything is read by path
-    if outside:
-        return CheckReport(tuple(_from_problem(p) for p in outside))
-    try:
-        config = load_config(project)
-    except ProjectError as error:
-        return CheckReport(tuple(_from_problem(p) for p in error.problems))
-    fonts = manuscript = None
-    try:
-        fonts = load_fonts(project, config.book.language)
-    except ProjectError as error:
-        findings += [_from_problem(p) for p in error.problems]
-    try:
-        manuscript = read_manuscript(project, config)
-    except ProjectError as error:
-        findings += [_from_problem(p) for p in error.problems]
-    else:
-        findings += [_from_problem(p) for p in manuscript.warnings]
-    if fonts is not None and manuscript is not None:
-        book = Book(project, config, manuscript.sections, manuscript.gallery, fonts,
-                    manuscript.stylesheets)
-        findings += [_from_problem(p) for p in check_coverage(book)]
+    loaded = load_project(project)  # the build's own reading, and its problems
+    findings = [_from_problem(p) for p in loaded.problems]
+    config = loaded.config
+    if config is None:
+        return CheckReport(tuple(findings))
     if config.print.press_profile or "pdf-press" in config.output.formats:
         try:  # the press PDF's profile: a file of the project, a CMYK output profile
-            output_profile(project, config.print)
+            output_profile(project.resolve(), config.print)
         except ProjectError as error:
             findings += [_from_problem(p) for p in error.problems]
-    texts = _typography(project, config, findings)
+    texts = _typography(loaded.sources, config, findings)
     findings += _mixed_quotes(texts, config)
     order = {path: number for number, (path, *_) in reversed(list(enumerate(texts)))}
     order.setdefault(BOOK_TOML, -1)
@@ -136,8 +120,10 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 _Text = tuple[str, TextReport, int, "int | None"]  # path, report, where the text starts
 
 
-def _typography(project: Path, config: Config, findings: list[Finding]) -> list[_Text]:
-    """Check book.toml, the sections and captions.toml; return what was checked, in order."""
+def _typography(sources: Mapping[str, str], config: Config,
+                findings: list[Finding]) -> list[_Text]:
+    """Check book.toml, the sections and captions.toml (their *sources*, as the build read
+    them); return what was checked, in order."""
     script, options = config.book.script, config.typography
     texts: list[_Text] = []
 
@@ -153,35 +139,28 @@ def _typography(project: Path, config: Config, findings: list[Finding]) -> list[
         texts.append((path, report, line, column))
 
     ignore = set(options.ignore)
-    problems: list[Problem] = []
-    toml = read_toml(project / BOOK_TOML, BOOK_TOML, problems)
-    if toml:
-        data, text = toml
+    text = sources.get(BOOK_TOML)
+    if text is not None:
+        data = tomllib.loads(text)
         for key in NORMALIZED_META:
             value = data.get("book", {}).get(key)
             if isinstance(value, str) and value:
                 line, column = _value_start(text, "book", key, None)
                 add(BOOK_TOML, check_text(value, script, markdown=False, options=options),
                     line or 1, column)
-    for path in section_files(project, config, []):
-        relative = path.relative_to(project).as_posix()
-        text = read_text(path, relative, [], config.book.encoding)
-        if text is not None:
-            add(relative, check_text(text, script, options=options))
-    captions = project / CAPTIONS
-    loaded = (read_toml(captions, CAPTIONS, [], encoding=config.book.encoding)
-              if captions.is_file() else None)
-    if loaded and isinstance(loaded[0].get("photo"), list):
-        data, text = loaded
-        headers = [n for n, line in enumerate(text.split("\n"), 1)
-                   if re.match(r"^\s*\[\[\s*photo\s*\]\]", line)]
-        for number, entry in enumerate(data["photo"]):
+    for path, text in sources.items():
+        if path not in (BOOK_TOML, CAPTIONS):  # the sections, in reading order
+            add(path, check_text(text, script, options=options))
+    text = sources.get(CAPTIONS)
+    data = tomllib.loads(text) if text is not None else {}
+    if isinstance(data.get("photo"), list):
+        for header, entry in photo_entries(data["photo"], text):
             for key in ("caption", "credit"):
                 value = entry.get(key) if isinstance(entry, dict) else None
-                if isinstance(value, str) and value and number < len(headers):
-                    line, column = _value_start(text, None, key, headers[number])
+                if isinstance(value, str) and value and header is not None:
+                    line, column = _value_start(text, None, key, header)
                     add(CAPTIONS, check_text(value, script, markdown=False, options=options),
-                        line or headers[number], column)
+                        line or header, column)
     findings[:] = [f for f in findings if f.code not in ignore]
     return texts
 

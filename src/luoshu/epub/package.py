@@ -22,6 +22,7 @@ from .cover import typeset_cover
 from ..errors import Problem, ProjectError
 from ..model import Book, SourceRef
 from ..files.gate import ProjectFiles, decode_data_uri, media_type
+from ..files.paths import BOOK_TOML, MANUSCRIPT
 from ..images.screen import ImageProblem, screen_image
 from ..templates import theme_css
 from ..markup.untrusted import SVG_TYPE, refused_in_stylesheet, svg_hazards
@@ -111,7 +112,7 @@ class PackageFiles:
             if src.startswith("data:"):
                 key, kind, name = src, _data_uri_type(src, source), ""
             else:
-                resolved = self.files.resolve(src, base="manuscript", referrer=source.path)
+                resolved = self.files.resolve(src, base=MANUSCRIPT, referrer=source.path)
                 key, name = self.files.relative(resolved), resolved.name
                 kind = media_type(name)
             if key in self._stored:
@@ -120,7 +121,7 @@ class PackageFiles:
                 raise ProjectError([Problem(
                     f"{src!r} is {kind}, which EPUB readers need not show: use JPEG, PNG, GIF, "
                     "SVG or WebP", source.path, code="epub-image-type")])
-            content = self.files.read_bytes(src, base="manuscript", referrer=source.path)
+            content = self.files.read_bytes(src, base=MANUSCRIPT, referrer=source.path)
             if kind == SVG_TYPE:
                 # Stored as written, so a reading system would run its scripts and fetch
                 # what it links to (photo files are JPEG or PNG: this is a data: URI).
@@ -153,7 +154,7 @@ class PackageFiles:
         file), or None when the supplied cover cannot be used (the problem is recorded)."""
         supplied = self.book.config.epub.cover
         if supplied:
-            path = self.image(supplied, SourceRef("book.toml"))
+            path = self.image(supplied, SourceRef(BOOK_TOML))
             if path is None:
                 return None
         else:

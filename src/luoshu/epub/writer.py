@@ -1,5 +1,5 @@
-"""EPUB 3 output: a title page, the navigation document, one XHTML document per section and a
-gallery of the photos that belong to no section, packaged with ebooklib.
+"""EPUB 3 output: the spine documents (luoshu.epub.documents) and the package's files
+(luoshu.epub.package), packed with ebooklib, with EPUB Accessibility 1.1 metadata.
 
 Layout inside the container (``EPUB/`` is ebooklib's package folder)::
 
@@ -8,47 +8,27 @@ Layout inside the container (``EPUB/`` is ebooklib's package folder)::
 
 Our XHTML comes from Jinja2 templates (``templates/epub/``); ebooklib writes the OPF, the NCX
 and a first zip. Where ebooklib would get in the way of a valid, reproducible book, we step
-around it (see ``_Prerendered`` and ``luoshu.zipfiles``).
+around it (see ``_Prerendered`` and ``luoshu.files.zips``).
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from .. import __version__, zipfiles
-from . import accessibility
-from ..markup import convert as markup
-from .package import PackageFiles, Resource, unique_ascii_path
+from .. import __version__
 from ..errors import raise_if_errors
-from ..model import Book, BookMeta, Photo, Section, SourceRef
-from ..layout.pagemap import GALLERY_SECTION, PageBreak, insert_page_breaks, page_list
-from ..templates import environment
-
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-XHTML_TYPE = "application/xhtml+xml"
-
-# Primary language subtags written right to left (Uyghur, ug, matters to Chinese publishers).
-RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
-
-# Words the book itself shows (headings, navigation labels), by Han script.
-LABELS = {
-    "Hans": {"toc": "目录", "landmarks": "导览", "titlepage": "扉页", "gallery": "图片",
-             "bodymatter": "正文", "author_separator": "、", "cover": "封面",
-             "pages": "印刷版页码"},
-    "Hant": {"toc": "目錄", "landmarks": "導覽", "titlepage": "扉頁", "gallery": "圖片",
-             "bodymatter": "正文", "author_separator": "、", "cover": "封面",
-             "pages": "印刷版頁碼"},
-}
-
+from ..files import zips
+from ..layout.pagemap import PageBreak
+from ..model import Book, BookMeta, script_of
+from .documents import XHTML_TYPE, Document, TocEntry, direction, render_documents
+from .package import PackageFiles, Resource
 
 
 def write_epub(book: Book, destination: Path, modified: datetime.datetime,
@@ -62,7 +42,7 @@ def write_epub(book: Book, destination: Path, modified: datetime.datetime,
     """
     modified = _as_utc(modified)
     package = PackageFiles(book)
-    documents, toc = _render_documents(book, package, tuple(page_breaks))
+    documents, toc = render_documents(book, package, tuple(page_breaks))
     package.finish_fonts([document.content for document in documents])
     raise_if_errors(package.problems)
 
@@ -75,7 +55,7 @@ def write_epub(book: Book, destination: Path, modified: datetime.datetime,
         "play_order": {"enabled": True, "start_from": 1},  # NCX navPoints in reading order
     })
     # ebooklib dates entries "now"; OCF wants mimetype first and stored uncompressed.
-    zipfiles.rewrite_reproducibly(archive.getvalue(), destination, modified,
+    zips.rewrite_reproducibly(archive.getvalue(), destination, modified,
                                   first=("mimetype",), stored=("mimetype",),
                                   transform=lambda name, data: _finish_file(book, name, data))
 
@@ -88,146 +68,6 @@ def _finish_file(book: Book, name: str, data: bytes) -> bytes:
     root = etree.fromstring(data)
     root.set("{http://www.w3.org/XML/1998/namespace}lang", book.meta.language)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-# --- the documents --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Document:
-    """An XHTML document of the spine, rendered and ready to store."""
-
-    path: str  # inside EPUB/, e.g. "text/01-reform.xhtml"
-    manifest_id: str
-    title: str
-    content: bytes
-    properties: tuple[str, ...] = ()
-
-
-# --- rendering -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _TocEntry:
-    """An entry of the table of contents, shared by the navigation document and the NCX."""
-
-    title: str
-    href: str  # relative to EPUB/, where both nav.xhtml and toc.ncx live
-    uid: str  # the NCX navPoint id
-    children: tuple[_TocEntry, ...] = ()
-
-
-class _Renderer:
-    """Renders the documents of one book: same language, labels and stylesheets for all."""
-
-    def __init__(self, book: Book, package: PackageFiles):
-        self.book = book
-        self.package = package
-        self.labels = LABELS[book.meta.script]
-        self.templates = environment()
-        self.stylesheets = package.stylesheets()
-
-    def document(self, template: str, path: str, manifest_id: str, title: str, body_type: str,
-                 photos: tuple[Photo, ...] = (), source: SourceRef = SourceRef("book.toml"),
-                 properties: tuple[str, ...] = (), **context: object) -> _Document:
-        """Render ``templates/epub/<template>`` as the document *path* (inside EPUB/)."""
-        folder = posixpath.dirname(path) or "."
-        language = self.book.meta.language
-        xhtml = self.templates.get_template(f"epub/{template}").render(
-            lang=language, dir=_direction(language), title=title, body_type=body_type,
-            stylesheets=[posixpath.relpath(css, folder) for css in self.stylesheets],
-            labels=self.labels, **context)
-        content = _localize_images(xhtml, folder, self.package, photos, source)
-        return _Document(path, manifest_id, title, content, properties)
-
-
-def _render_documents(book: Book, package: PackageFiles, page_breaks: tuple[PageBreak, ...]
-                      ) -> tuple[list[_Document], list[_TocEntry]]:
-    """Every spine document in reading order (cover, title page, contents, sections, gallery),
-    and the table of contents."""
-    renderer = _Renderer(book, package)
-    labels = renderer.labels
-    # Front and back matter live beside nav.xhtml, sections in text/: a section file called
-    # gallery.md cannot collide with the gallery.
-    taken = {"cover.xhtml", "titlepage.xhtml", "nav.xhtml", "gallery.xhtml"}
-    section_paths = [unique_ascii_path(f"text/{s.id}.xhtml", taken, fallback="section")
-                     for s in book.sections]
-    href_of = dict(zip((s.id for s in book.sections), section_paths))
-    href_of[GALLERY_SECTION] = "gallery.xhtml"
-
-    toc = [_toc_entry(section, path) for section, path in zip(book.sections, section_paths)]
-    if book.gallery:
-        toc.append(_TocEntry(labels["gallery"], "gallery.xhtml", "gallery"))
-    landmarks = [{"type": "cover", "href": "cover.xhtml", "title": labels["cover"]},
-                 {"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
-                 {"type": "toc", "href": "nav.xhtml#toc", "title": labels["toc"]}]
-    if section_paths:
-        landmarks.append({"type": "bodymatter", "href": section_paths[0],
-                          "title": labels["bodymatter"]})
-
-    documents = []
-    cover = package.cover()
-    if cover is not None:
-        documents.append(renderer.document(
-            "cover.xhtml.j2", "cover.xhtml", "cover", labels["cover"], "cover", image=cover,
-            alt=f"{labels['cover']}：{book.meta.title}"))
-    documents += [
-        renderer.document("titlepage.xhtml.j2", "titlepage.xhtml", "titlepage", book.meta.title,
-                          "frontmatter", meta=book.meta),
-        renderer.document("nav.xhtml.j2", "nav.xhtml", "nav", labels["toc"], "frontmatter",
-                          properties=("nav",), toc=toc, landmarks=landmarks,
-                          pages=page_list(page_breaks, href_of)),
-    ]
-    for section, path in zip(book.sections, section_paths):
-        title_anchor = next((h.anchor for h in section.headings if h.level == 1), None)
-        documents.append(renderer.document(
-            "section.xhtml.j2", path, _section_id(section), section.title, "bodymatter",
-            photos=section.photos, source=section.source,
-            anchor=_section_id(section), labelled_by=title_anchor,
-            section_html=insert_page_breaks(section.id, section.html, page_breaks)))
-    if book.gallery:
-        heading = f'<h1 id="gallery--title">{escape(labels["gallery"])}</h1>'
-        figures = "".join(markup.figure_html(photo, f"gallery--fig-{number}")
-                          for number, photo in enumerate(book.gallery, start=1))
-        documents.append(renderer.document(
-            "gallery.xhtml.j2", "gallery.xhtml", "gallery", labels["gallery"], "backmatter",
-            photos=book.gallery, source=SourceRef("manuscript/captions.toml"),
-            gallery_html=insert_page_breaks(GALLERY_SECTION, heading + figures, page_breaks)))
-    return documents, toc
-
-
-def _section_id(section: Section) -> str:
-    # Section ids ("01-reform") may start with a digit; XML ids may not.
-    return markup.section_anchor(section.id)
-
-
-def _toc_entry(section: Section, path: str) -> _TocEntry:
-    """The section's entry, with its level-2 headings nested under it."""
-    children = tuple(_TocEntry(h.text, f"{path}#{h.anchor}", f"ncx-{h.anchor}")
-                     for h in section.headings if h.level == 2)
-    return _TocEntry(section.title, path, _section_id(section), children)
-
-
-def _localize_images(xhtml: str, folder: str, package: PackageFiles, photos: tuple[Photo, ...],
-                     fallback: SourceRef) -> bytes:
-    """Point every <img> of a rendered document at its copy inside the EPUB.
-
-    Image sources are relative to manuscript/, not to the document. Parsing the document here
-    also proves it well-formed before EPUBCheck (or a reader) would find out.
-    """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    tree = etree.fromstring(xhtml.encode("utf-8"), parser).getroottree()
-    sources = {photo.file: photo.source for photo in photos if photo.source}
-    for img in tree.iter(f"{{{XHTML_NS}}}img"):
-        src = img.get("src", "")
-        stored = package.image(src, sources.get(src, fallback))
-        if stored is not None:
-            img.set("src", posixpath.relpath(stored, folder))
-    return etree.tostring(tree, xml_declaration=True, encoding="utf-8")
-
-
-def _direction(language: str) -> str:
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 # --- packaging with ebooklib ---------------------------------------------------------------
@@ -246,8 +86,8 @@ class _Prerendered(ebooklib_epub.EpubHtml):
         return self.content
 
 
-def _ebooklib_book(book: Book, documents: list[_Document], resources: list[Resource],
-                   toc: list[_TocEntry], has_page_list: bool) -> ebooklib_epub.EpubBook:
+def _ebooklib_book(book: Book, documents: list[Document], resources: list[Resource],
+                   toc: list[TocEntry], has_page_list: bool) -> ebooklib_epub.EpubBook:
     ebook = ebooklib_epub.EpubBook()
     _add_metadata(ebook, book.meta)
     if book.config.epub.writing_mode == "vertical-rl":
@@ -258,7 +98,7 @@ def _ebooklib_book(book: Book, documents: list[_Document], resources: list[Resou
         # Which edition the page numbers are from (EPUB Accessibility 1.1).
         ebook.add_metadata(None, "meta", book.meta.identifier, {"property": "pageBreakSource"})
     images = [r for r in resources if r.media_type.startswith("image/")]
-    _add_accessibility(ebook, book, accessibility.Features(
+    _add_accessibility(ebook, book, Features(
         images=len(images), images_without_alt=sum(not p.alt for p in book.photos),
         page_list=has_page_list))
     items = {}
@@ -289,7 +129,7 @@ def _add_metadata(ebook: ebooklib_epub.EpubBook, meta: BookMeta) -> None:
     ebook.set_unique_metadata("OPF", "generator", "",
                               {"name": "generator", "content": f"luoshu {__version__}"})
     ebook.set_language(meta.language)
-    if _direction(meta.language) == "rtl":
+    if direction(meta.language) == "rtl":
         ebook.set_direction("rtl")  # becomes the spine's page-progression-direction
 
     ebook.title = meta.title  # the NCX's docTitle; set_title would add a dc:title without an id
@@ -314,14 +154,14 @@ def _add_metadata(ebook: ebooklib_epub.EpubBook, meta: BookMeta) -> None:
         ebook.add_metadata("DC", "subject", subject)
 
 
-def _add_accessibility(ebook: ebooklib_epub.EpubBook, book: Book, features) -> None:
-    """EPUB Accessibility 1.1 metadata (luoshu.epub.accessibility decides what holds)."""
+def _add_accessibility(ebook: ebooklib_epub.EpubBook, book: Book, features: Features) -> None:
+    """EPUB Accessibility 1.1 metadata (accessibility_metadata decides what holds)."""
     ebook.namespaces["a11y"] = "http://www.idpf.org/epub/vocab/package/a11y/#"
-    for name, value in accessibility.metadata(book, features):
+    for name, value in accessibility_metadata(book, features):
         ebook.add_metadata(None, "meta", value, {"property": name})
 
 
-def _ncx_entry(entry: _TocEntry, items: dict[str, _Prerendered]) -> object:
+def _ncx_entry(entry: TocEntry, items: dict[str, _Prerendered]) -> object:
     """An entry of ebooklib's toc: the document item itself, or (item, [Link…]) with headings.
 
     Links need explicit uids: ebooklib has no default for a navPoint's id.
@@ -338,3 +178,66 @@ def _as_utc(moment: datetime.datetime) -> datetime.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(datetime.timezone.utc).replace(microsecond=0)
+
+
+# --- accessibility ------------------------------------------------------------------------------
+# EPUB Accessibility 1.1 metadata, stated from what the book actually contains. Each property is
+# derived, not asserted: "alternativeText" only when every photo has alt text,
+# "printPageNumbers" only when the EPUB carries the print edition's page list, and so on. The
+# summary is written in the book's own script, for the readers who will hear it.
+
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the EPUB writer put in the book, as far as accessibility is concerned."""
+
+    images: int  # photos and the cover
+    images_without_alt: int
+    page_list: bool  # a page-list of the print edition
+
+
+def accessibility_metadata(book: Book, features: Features) -> list[tuple[str, str]]:
+    """(property, value) pairs for OPF ``<meta property=…>`` elements, in a stable order."""
+    all_alt = features.images_without_alt == 0
+    pairs = [("schema:accessMode", "textual")]
+    if features.images:
+        pairs.append(("schema:accessMode", "visual"))
+        pairs.append(("schema:accessModeSufficient", "textual,visual"))
+        if all_alt:
+            pairs.append(("schema:accessModeSufficient", "textual"))
+    else:
+        pairs.append(("schema:accessModeSufficient", "textual"))
+    # The templates mark chapters, the TOC and page breaks with DPUB-ARIA roles ("ARIA").
+    feature_list = ["structuralNavigation", "tableOfContents", "readingOrder",
+                    "displayTransformability", "ARIA"]
+    if features.images and all_alt:
+        feature_list.append("alternativeText")
+    if features.page_list:
+        feature_list += ["printPageNumbers", "pageNavigation"]
+    pairs += [("schema:accessibilityFeature", name) for name in dict.fromkeys(feature_list)]
+    pairs.append(("schema:accessibilityHazard", "none"))
+    pairs.append(("schema:accessibilitySummary", accessibility_summary(book, features)))
+    if all_alt:
+        pairs.append(("dcterms:conformsTo", CONFORMS_TO))
+        pairs.append(("a11y:certifiedBy", book.meta.publisher or "luoshu"))
+    return pairs
+
+
+def accessibility_summary(book: Book, features: Features) -> str:
+    """A short accessibility summary in the book's script."""
+    hant = script_of(book.meta.language) == "Hant"
+    parts = ["本書" if hant else "本书"]
+    parts.append("提供目錄與語義結構導覽" if hant else "提供目录与语义结构导览")
+    if features.images:
+        if features.images_without_alt == 0:
+            parts.append("所有圖片均附文字說明" if hant else "所有图片均附文字说明")
+        else:
+            parts.append(f"有{features.images_without_alt}張圖片缺少文字說明" if hant
+                         else f"有{features.images_without_alt}张图片缺少文字说明")
+    if features.page_list:
+        parts.append("並標註印刷版頁碼" if hant else "并标注印刷版页码")
+    parts.append("文字可由閱讀器調整字型與大小，無閃爍、聲音或動態危害" if hant
+                 else "文字可由阅读器调整字体与大小，无闪烁、声音或动态危害")
+    return parts[0] + "，".join(parts[1:]) + "。"

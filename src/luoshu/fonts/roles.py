@@ -25,12 +25,12 @@ from fontTools.ttLib import TTFont, TTLibError
 
 from ..errors import Problem, ProjectError
 from ..model import Book, FontFace, FontRole, FontSet, script_of
-from ..files.gate import read_toml, toml_key_line
+from ..files.text import read_toml, toml_key_line
+from ..files.paths import BOOK_TOML, CAPTIONS, FONTS, FONTS_TOML
 
 ROLE_NAMES = ("body", "heading", "caption", "code")
 ROLE_KEYS = {"family", "files", "fallback", "generic"}
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
-FONTS_TOML = "fonts/fonts.toml"
 
 # fontconfig weights → CSS weights (fontconfig's scale: 80 regular, 200 bold).
 _FC_TO_CSS_WEIGHT = ((0, 100), (40, 200), (50, 300), (80, 400), (100, 500), (180, 600),
@@ -127,7 +127,7 @@ def _resolve_role(project, name, spec, script, where, problems) -> FontRole | No
 
 def _project_faces(project, role, family, files, path, line, problems) -> list[FontFace]:
     faces = []
-    fonts_dir = (project / "fonts").resolve()
+    fonts_dir = (project / FONTS).resolve()
     for name in files if isinstance(files, list) else [files]:
         file = (fonts_dir / str(name)).resolve()
         if not file.is_relative_to(fonts_dir) or not file.is_file():
@@ -292,7 +292,7 @@ def _invisible(char: str) -> bool:
     return 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF
 
 
-def check_coverage(book: Book, captions_path: str = "manuscript/captions.toml") -> list[Problem]:
+def check_coverage(book: Book, captions_path: str = CAPTIONS) -> list[Problem]:
     """Every character of the book checked against the fonts of the role that draws it."""
     coverage = Coverage(book.fonts)
     problems: list[Problem] = []
@@ -314,11 +314,11 @@ def check_coverage(book: Book, captions_path: str = "manuscript/captions.toml") 
         report(photo.caption + (photo.credit or ""), "caption",
                where.path if where else captions_path, where.line if where else None)
     meta = book.meta
-    toml = (book.project / "book.toml").read_text(encoding="utf-8-sig")
+    toml = (book.project / BOOK_TOML).read_text(encoding="utf-8-sig")
     for key, value, role in (("title", meta.title, "heading"), ("subtitle", meta.subtitle, "heading"),
                              ("authors", " ".join(meta.authors), "body"),
                              ("publisher", meta.publisher, "body")):
-        report(value or "", role, "book.toml", toml_key_line(toml, "book", key))
+        report(value or "", role, BOOK_TOML, toml_key_line(toml, "book", key))
     return _first_per_character(problems)
 
 

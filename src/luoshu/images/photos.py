@@ -32,6 +32,7 @@ from PIL import Image, ImageCms
 from ..errors import Problem
 from .metadata import _PNG_SIGNATURE, _jpeg_segments, _Malformed, _png_chunks
 from ..model import Photo, PrintOptions, SourceRef
+from ..files.paths import CAPTIONS
 
 PRINT_DPI = 300  # what offset printing needs at the printed size
 MAX_HEIGHT_SHARE = 0.7  # a photo takes at most this share of the text block's height,
@@ -88,7 +89,7 @@ def placement(photo: Photo, pixels: tuple[int, int], options: PrintOptions) -> P
 
 def preflight(photo: Photo, image: Image.Image, options: PrintOptions) -> list[Problem]:
     """Warnings about printing *photo* (opened as *image*) at its place in the print PDF."""
-    where = photo.source or SourceRef("manuscript/captions.toml")
+    where = photo.source or SourceRef(CAPTIONS)
     problems = []
     placed = placement(photo, image.size, options)
     if placed.dpi < PRINT_DPI - 0.5:
@@ -132,7 +133,7 @@ def image_pixels(data: bytes) -> tuple[int, int] | None:
 def inspect(photo: Photo, data: bytes, options: PrintOptions) -> list[Problem]:
     """Problems with *photo*'s file (*data*): not JPEG or PNG, too many pixels, cut off or
     damaged — each an error — else the preflight warnings. See the module docstring."""
-    where = photo.source or SourceRef("manuscript/captions.toml")
+    where = photo.source or SourceRef(CAPTIONS)
 
     def problem(message: str, code: str) -> list[Problem]:
         return [Problem(f"{photo.file} {message}", where.path, where.line, code=code)]

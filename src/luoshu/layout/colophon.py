@@ -20,19 +20,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..model import Book, Photo, script_of
+from ..model import Book, Photo
+from ..zh.labels import labels
 
-# Words the print book sets itself, by Han script (see model.script_of).
-LABELS = {
-    "Hans": {"contents": "目录", "gallery": "图片", "title": "书名", "authors": "作者",
-             "publisher": "出版者", "date": "出版日期", "identifier": "标识符", "isbn": "书号",
-             "trim": "开本", "characters": "字数", "edition": "版次", "printing": "印次",
-             "thousand_characters": "千字", "characters_unit": "字"},
-    "Hant": {"contents": "目錄", "gallery": "圖片", "title": "書名", "authors": "作者",
-             "publisher": "出版者", "date": "出版日期", "identifier": "識別碼", "isbn": "書號",
-             "trim": "開本", "characters": "字數", "edition": "版次", "printing": "印次",
-             "thousand_characters": "千字", "characters_unit": "字"},
-}
 _INVISIBLE = {"\u2060", "\u00ad", "\u200b", "\ufeff"}  # marks the layout adds, not characters
 
 
@@ -44,9 +34,9 @@ class ColophonLine:
     value: str
 
 
-def labels_for(book: Book) -> dict[str, str]:
-    """The print book's own words in the book's script."""
-    return LABELS[script_of(book.meta.language)]
+def labels_for(book: Book):
+    """The print book's own words in the book's script (luoshu.zh.labels)."""
+    return labels(book.meta.language)
 
 
 def colophon_lines(book: Book) -> tuple[ColophonLine, ...]:

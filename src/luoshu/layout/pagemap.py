@@ -42,6 +42,8 @@ from itertools import groupby
 
 from lxml import etree
 
+from ..markup.xhtml import escape_text
+
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
 # The attribute and value figure_flow puts on a photo it moved back before paragraphs.
@@ -282,7 +284,7 @@ def insert_page_breaks(section_id: str, xhtml: str, breaks: Iterable[PageBreak])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     wrapper = etree.fromstring(f"<div>{xhtml}</div>".encode(), parser)
     mark_page_breaks(wrapper, mine)
-    parts = [_escape(wrapper.text or "")]
+    parts = [escape_text(wrapper.text or "")]
     parts += [etree.tostring(child, encoding="unicode", with_tail=True) for child in wrapper]
     return "".join(parts)
 
@@ -376,9 +378,6 @@ def _starts_block(block, node: tuple[object, str]) -> bool:
 def _accepts_span(parent) -> bool:
     return parent is not None and _local(parent.tag) not in _NO_SPAN_PARENTS
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- The navigation document ------------------------------------------------------------------

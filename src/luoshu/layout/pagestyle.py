@@ -24,7 +24,7 @@ def page_css(options: PrintOptions, folio_families: tuple[str, ...]) -> str:
     Margins are mirrored: the inner (binding) margin is on the right of a verso (left) page
     and on the left of a recto. Every page is laid out with the bleed around it, so that
     full-bleed photos reach into it: the press PDF keeps the bleed, the reading PDF is written
-    without it (luoshu.layout.document.write_document). Margin boxes (folios, running heads) do not inherit
+    without it (luoshu.pdf.write.write_document). Margin boxes (folios, running heads) do not inherit
     the body's font in WeasyPrint — they fall back to DejaVu — so they get the body families.
     """
     o = options

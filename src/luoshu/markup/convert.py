@@ -22,9 +22,11 @@ from dataclasses import dataclass
 import markdown
 from lxml import etree, html
 
-from ..errors import Problem, ProjectError
+from ..errors import Problem
 from ..model import Heading, Photo, SourceRef
 from ..zh.spacing import CODE_ELEMENTS, TextFlow, add_han_latin_spacing
+from .figures import figure_html
+from .xhtml import NOT_XML, escape_text, non_xml_problem, serialize
 from .untrusted import sanitize_html, svg_image_hazards
 
 # East Asian wide characters: CJK ideographs (with extensions and compatibility forms), CJK
@@ -36,8 +38,6 @@ _CJK = (
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
 )
 _BREAK_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
-# Not XML 1.0 characters (surrogates cannot reach here: the text was decoded).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _NO_TEXT_ELEMENTS = CODE_ELEMENTS
 # How deep elements may nest in a section: far beyond any book, well below the ~150 levels at
@@ -80,9 +80,9 @@ def convert_section(
     """
     problems: list[Problem] = []
     text = _without_non_xml(text, source, first_line, problems)
-    if title and _NOT_XML.search(title):
-        problems.append(_non_xml_problem("the front matter title", title, source, None, None))
-        title = _NOT_XML.sub("", title)
+    if title and NOT_XML.search(title):
+        problems.append(non_xml_problem("the front matter title", title, source, None, None))
+        title = NOT_XML.sub("", title)
     converter = markdown.Markdown(
         extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="xhtml"
     )
@@ -112,46 +112,11 @@ def convert_section(
         for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6")
     )
 
-    body = "".join(_serialize(child) for child in root)
+    body = "".join(serialize(child) for child in root)
     if root.text and root.text.strip():
-        body = _escape(root.text) + body
+        body = escape_text(root.text) + body
     heading_title = _text_of(first_h1) if first_h1 is not None else None
     return ConvertedSection(body, heading_title, headings, tuple(photos), tuple(problems))
-
-
-def figure_html(photo: Photo, anchor: str, placed: bool = False) -> str:
-    """The XHTML ``<figure>`` for a photo: image, caption and credit (same for every output).
-
-    *placed*: the photo was placed by luoshu (captions.toml), not at a point of the text the
-    author chose; class "placed" lets the print layout move it either way (figure_flow).
-    """
-    classes = ["photo"]
-    if photo.full_bleed:
-        classes.append("full-bleed")
-    elif photo.width is not None:
-        # A declared width is a share of the text column in every output (print: luoshu.images.photos).
-        classes.append("sized")
-    if placed:
-        classes.append("placed")
-    for what, value in (("file", photo.file), ("caption", photo.caption),
-                        ("credit", photo.credit), ("alt text", photo.alt)):
-        if value and _NOT_XML.search(value):
-            where = photo.source
-            raise ProjectError([_non_xml_problem(f"the {what} of a photo", value,
-                                                 where.path if where else None,
-                                                 where.line if where else None, None)])
-    figure = etree.Element("figure", {"class": " ".join(classes), "id": anchor})
-    if "sized" in classes:
-        figure.set("style", f"width: {photo.width * 100:.4g}%")
-    etree.SubElement(figure, "img", {"src": photo.file, "alt": photo.alt or photo.caption})
-    if photo.caption or photo.credit:
-        caption = etree.SubElement(figure, "figcaption")
-        if photo.caption:
-            etree.SubElement(caption, "span", {"class": "caption"}).text = photo.caption
-        if photo.credit:
-            etree.SubElement(caption, "span", {"class": "credit"}).text = photo.credit
-    add_han_latin_spacing(figure)
-    return _serialize(figure)
 
 
 # --- tree passes ---------------------------------------------------------------------------
@@ -163,17 +128,11 @@ def _without_non_xml(text: str, source: str, first_line: int, problems: list[Pro
     and an EPUB holding one is not well-formed."""
     lines = text.split("\n")
     for number, line in enumerate(lines):
-        match = _NOT_XML.search(line)
+        match = NOT_XML.search(line)
         if match:
-            problems.append(_non_xml_problem("the line", line, source, first_line + number,
+            problems.append(non_xml_problem("the line", line, source, first_line + number,
                                              match.start() + 1))
-    return _NOT_XML.sub("", text)
-
-
-def _non_xml_problem(what: str, value: str, source, line, column) -> Problem:
-    found = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in _NOT_XML.findall(value)))
-    return Problem(f"{what} holds {found}: a control character (or non-character) that no "
-                   "book can carry; delete it", source, line, column, code="character-control")
+    return NOT_XML.sub("", text)
 
 
 def _strip_non_xml(root: etree._Element) -> None:
@@ -182,12 +141,12 @@ def _strip_non_xml(root: etree._Element) -> None:
     for element in root.iter():
         for name in ("text", "tail"):
             value = getattr(element, name)
-            if value and _NOT_XML.search(value):
-                setattr(element, name, _NOT_XML.sub("", value))
+            if value and NOT_XML.search(value):
+                setattr(element, name, NOT_XML.sub("", value))
         if isinstance(element.tag, str):
             for name, value in element.attrib.items():
-                if _NOT_XML.search(value):
-                    element.set(name, _NOT_XML.sub("", value))
+                if NOT_XML.search(value):
+                    element.set(name, NOT_XML.sub("", value))
 
 
 def _check_depth(root, text: str, source: str, first_line: int, problems: list[Problem]):
@@ -320,14 +279,6 @@ def _xml_name(value: str) -> str:
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def _serialize(element) -> str:
-    return etree.tostring(element, method="xml", encoding="unicode", with_tail=True)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _text_of(element) -> str:

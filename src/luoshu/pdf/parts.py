@@ -15,7 +15,11 @@ import lxml.etree
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from .profile import PressError
+
+class PdfError(Exception):
+    """A PDF luoshu reads or writes is not what it must be, or a tool it needs failed; the
+    message says what the user can do."""
+
 
 XMP_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
           "dc": "http://purl.org/dc/elements/1.1/", "pdf": "http://ns.adobe.com/pdf/1.3/",
@@ -207,7 +211,7 @@ def page_box(page: Dictionary, key: str) -> tuple[float, ...]:
         if value is not None and len(value) == 4:
             x0, y0, x1, y1 = (float(v) for v in value)
             return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-    raise PressError("a page of the PDF has no MediaBox")
+    raise PdfError("a page of the PDF has no MediaBox")
 
 
 def pdf_box(box: tuple[float, ...]) -> Array:

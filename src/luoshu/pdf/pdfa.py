@@ -16,7 +16,7 @@ fonts or the network: PDF/A (ISO 19005) is the format archives ask for. The leve
   them, but only "u" is claimed: every glyph maps to Unicode, so the text can be searched and
   extracted — checked by luoshu.pdf.pdfa_check.
 
-``write_pdfa`` has WeasyPrint write the laid-out pages (``luoshu.layout.document.lay_out``) without their
+``write_pdfa`` has WeasyPrint write the laid-out pages (``luoshu.layout.typeset.lay_out``) without their
 bleed, as its ``pdf/a-2u`` variant with tags, then ``finish_pdfa`` corrects and completes that
 file with pikepdf. What WeasyPrint 70 writes, and what is changed:
 
@@ -56,11 +56,7 @@ from the content (pikepdf's deterministic_id).
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import logging
-import os
-import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -68,7 +64,8 @@ import pikepdf
 import weasyprint
 from pikepdf import Array, Dictionary, Name, String
 
-from ..layout.document import write_document
+from .write import write_document
+from ..files.output import scratch_beside, sha256_file, written_beside
 from .parts import (
     INFO_TEXT_KEYS,
     PDFAID_NS,
@@ -97,23 +94,18 @@ HIDING_FLAGS = sum(HIDDEN_FLAGS)  # Invisible, Hidden, NoView, ToggleNoView
 
 def write_pdfa(document: weasyprint.Document, destination: Path,
                modified: _dt.datetime) -> None:
-    """The archival PDF of a laid-out print document (luoshu.layout.document.lay_out): the reading layout
+    """The archival PDF of a laid-out print document (luoshu.layout.typeset.lay_out): the reading layout
     (no bleed, no crop marks), PDF/A-2u, sRGB output intent, tagged where WeasyPrint can,
     bookmarks, XMP matching the Info dictionary; byte-identical for the same document+modified.
 
     *destination* is replaced only when everything succeeded. Raises ProjectError as
-    luoshu.layout.document.write_document does.
+    luoshu.pdf.write.write_document does.
     """
     destination = Path(destination)
-    # Beside the destination, so that the final os.replace is a rename on one file system.
-    work = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}."))
-    try:
-        written, finished = work / "weasyprint.pdf", work / "archive.pdf"
+    with scratch_beside(destination) as work, written_beside(destination) as finished:
+        written = work / "weasyprint.pdf"
         _write_pages(document, written, modified)
         finish_pdfa(written, finished)
-        os.replace(finished, destination)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _write_pages(document: weasyprint.Document, target: Path, modified: _dt.datetime) -> None:
@@ -150,7 +142,7 @@ def finish_pdfa(source: Path, destination: Path) -> None:
     forbidden things removed, images without interpolation, the Info dictionary and a new XMP
     packet that say the same. The same source gives the same bytes."""
     source = Path(source)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = sha256_file(source)
     with pikepdf.open(source) as pdf:
         _strip_document_actions(pdf)
         for page in pdf.pages:

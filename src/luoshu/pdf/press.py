@@ -17,34 +17,50 @@ turn the print PDF into a press-ready file:
 Two runs on the same source give the same bytes: dates come from the source, the XMP UUIDs
 from its SHA-256, and the file identifier from the content (pikepdf's deterministic_id).
 
-luoshu.pdf.pdfx_check checks the result for the PDF/X-4 properties that matter here; the profile
-comes from luoshu.pdf.profile.
+``write_press_pdf`` is the ``pdf-press`` renderer: it finds the output profile book.toml names
+(inside the project, like every other input, luoshu.pdf.profile), writes the laid-out pages with
+their bleed to a scratch file beside the destination, runs the three stages, and turns what can
+go wrong into problems the editor can act on. The finished file is checked with
+luoshu.pdf.pdfx_check before it is accepted: a press PDF that fails the PDF/X-4 properties
+luoshu can verify is never handed over.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import logging
-import os
 import shutil
 import subprocess
-import tempfile
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from ..errors import Problem, ProjectError
+from ..files.output import scratch_beside, sha256_file, written_beside
+from .write import write_document
+from ..model import Book
 from . import tounicode
 from .parts import (
+    INFO_TEXT_KEYS,
+    XMP_NS,
+    PdfError,
+    fallback_time,
     inherited,
     page_box,
+    parse_pdf_date,
     parts,
     pdf_box,
+    pdf_date,
     rgb_description,
+    xmp_date,
+    xmp_packet,
 )
-from .press_metadata import press_metadata
-from .profile import PressError, PressProfile
+from .pdfx_check import pdfx_problems
+from .profile import PressError, PressProfile, output_profile
 
 LOGGER = logging.getLogger("luoshu.pdf.press")
 
@@ -58,6 +74,28 @@ GS_MISSING = ("Ghostscript (gs) is needed for --format pdf-press: on Debian, "
               "apt-get install ghostscript")
 
 
+
+
+# --- The renderer ------------------------------------------------------------------------------
+
+
+def write_press_pdf(book: Book, document, destination: Path, modified: _dt.datetime) -> None:
+    """Write *book*'s laid-out *document* (a weasyprint.Document) as a press-ready PDF/X-4 file
+    at *destination*; *modified* is the build's timestamp (the file's dates, so two builds are
+    identical)."""
+    profile = output_profile(book.project, book.config.print)
+    LOGGER.info("press PDF: converting to CMYK for %s (%s)", profile.info, profile.condition)
+    with scratch_beside(destination) as scratch:
+        source = scratch / "bleed.pdf"
+        write_document(document, source, bleed=True, modified=modified)
+        try:
+            make_press_pdf(source, destination, profile, crop_marks=book.config.print.crop_marks)
+        except PdfError as error:
+            raise ProjectError([Problem(f"press PDF: {error}", code="press")]) from None
+    problems = pdfx_problems(destination)
+    if problems:
+        raise ProjectError([Problem(f"press PDF is not PDF/X-4: {problem}", code="pdfx")
+                            for problem in problems])
 
 
 # --- The press PDF ----------------------------------------------------------------------------
@@ -75,17 +113,13 @@ def make_press_pdf(source: Path, destination: Path, profile: PressProfile, *,
     gs = _ghostscript()  # before any work: the commonest problem, and the quickest to report
     if crop_marks and mark_offset_mm is not None:
         _check_mark_offset(source, mark_offset_mm)
-    # Beside the destination, so the final os.replace is a rename on one file system.
-    # Absolute, so that no file name can read as a Ghostscript option.
-    work = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.")).resolve()
-    try:
-        grey, cmyk, finished = work / "grey.pdf", work / "cmyk.pdf", work / "press.pdf"
+    # The scratch folder's path is absolute, so that no file name can read as a Ghostscript
+    # option.
+    with scratch_beside(destination) as work, written_beside(destination) as finished:
+        grey, cmyk = work / "grey.pdf", work / "cmyk.pdf"
         pages = _neutral_greys_to_gray(source, grey)
         _convert_to_cmyk(gs, grey, cmyk, profile, pages)
         _finish_pdfx(source, cmyk, finished, profile, crop_marks, mark_offset_mm)
-        os.replace(finished, destination)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _open_source(source: Path) -> pikepdf.Pdf:
@@ -192,7 +226,7 @@ def _finish_pdfx(source: Path, converted: Path, target: Path, profile: PressProf
                  crop_marks: bool, mark_offset_mm: float | None) -> None:
     """The PDF/X-4 file *target*: *converted* (Ghostscript's output) with boxes, marks, output
     intent and metadata, the metadata and page geometry read from *source*."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = sha256_file(source)
     with _open_source(source) as original, pikepdf.open(converted) as pdf:
         if len(original.pages) != len(pdf.pages):
             raise PressError(f"Ghostscript wrote {len(pdf.pages)} pages for "
@@ -338,3 +372,51 @@ def _fix_colour_leftovers(pdf: pikepdf.Pdf) -> None:
             mask = part.obj.get("/SMask")
             if isinstance(mask, Dictionary) and len(mask.get("/BC", ())) == 3:
                 del mask["/BC"]  # an RGB backdrop; the group is CMYK now (default: black)
+
+
+# --- Metadata -----------------------------------------------------------------------------------
+# PDF/X requires the Info dictionary and the XMP packet to say the same. Everything comes from the
+# source PDF's Info (WeasyPrint writes title, authors, subject, keywords, creator and the build's
+# dates), so that two runs on the same source give the same bytes: dates are never "now", and the
+# XMP identifiers are derived from the source's SHA-256.
+
+
+def press_metadata(original: pikepdf.Pdf, source: Path, digest: str, profile: PressProfile,
+              crop_marks: bool, mark_offset_mm: float | None) -> tuple[Dictionary, bytes]:
+    """The Info dictionary and the XMP packet saying the same, both from the source's Info."""
+    docinfo = original.trailer.get("/Info") or Dictionary()
+    text = {key: str(docinfo[key]) for key in INFO_TEXT_KEYS if str(docinfo.get(key, ""))}
+    text.setdefault("/Title", source.stem)  # PDF/X requires a title
+    created = parse_pdf_date(docinfo.get("/CreationDate")) or fallback_time(source)
+    modified = parse_pdf_date(docinfo.get("/ModDate")) or created
+    info = Dictionary({key: String(value) for key, value in text.items()})
+    info.CreationDate, info.ModDate = String(pdf_date(created)), String(pdf_date(modified))
+    info.Trapped = Name("/False")  # luoshu does no trapping; the printer's RIP may
+    # DocumentID names the document (the same source); InstanceID this rendition of it.
+    rendition = f"{digest} {hashlib.sha256(profile.icc).hexdigest()} {crop_marks} {mark_offset_mm}"
+    document_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:sha256:{digest}")
+    instance_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:luoshu:press:{rendition}")
+
+    entries = [("dc", "format", "application/pdf", None), ("dc", "title", text["/Title"], "Alt")]
+    if "/Author" in text:  # one item, the whole Author string: the two must say the same
+        entries.append(("dc", "creator", text["/Author"], "Seq"))
+    if "/Subject" in text:
+        entries.append(("dc", "description", text["/Subject"], "Alt"))
+    if "/Keywords" in text:
+        entries.append(("pdf", "Keywords", text["/Keywords"], None))
+    if "/Producer" in text:
+        entries.append(("pdf", "Producer", text["/Producer"], None))
+    entries.append(("pdf", "Trapped", "False", None))
+    if "/Creator" in text:
+        entries.append(("xmp", "CreatorTool", text["/Creator"], None))
+    entries += [("xmp", "CreateDate", xmp_date(created), None),
+                ("xmp", "ModifyDate", xmp_date(modified), None),
+                ("xmp", "MetadataDate", xmp_date(modified), None),
+                # PDF/X-4 preflights (Acrobat's) also ask for a version and a rendition class.
+                ("xmpMM", "DocumentID", f"uuid:{document_id}", None),
+                ("xmpMM", "InstanceID", f"uuid:{instance_id}", None),
+                ("xmpMM", "VersionID", "1", None),
+                ("xmpMM", "RenditionClass", "default", None),
+                ("pdfxid", "GTS_PDFXVersion", "PDF/X-4", None)]
+    packet = xmp_packet(XMP_NS, entries)
+    return info, packet

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, ProjectError
-from ..files.gate import ProjectFiles, RefusedResource, toml_key_line
+from ..files.gate import ProjectFiles, RefusedResource
+from ..files.text import toml_key_line
+from ..files.paths import BOOK_TOML
+from ..model import PrintOptions
+from .parts import PdfError
 
 # Ghostscript's generic CMYK output profiles, in order of preference: default_cmyk.icc is an
 # ICC v2 profile with full lookup tables (what PDF 1.6 readers expect); ps_cmyk.icc is v4.
@@ -20,7 +24,7 @@ PROFILE_PLACES = ("/usr/share/color/icc/ghostscript", "/usr/share/ghostscript/ic
 PROFILE_NAMES = ("default_cmyk.icc", "ps_cmyk.icc")
 
 
-class PressError(Exception):
+class PressError(PdfError):
     """A problem the user can fix (missing Ghostscript, a bad profile, Ghostscript failing)."""
 
 
@@ -90,7 +94,6 @@ def _icc_description(icc: bytes) -> str | None:
     return None
 
 
-BOOK_TOML = "book.toml"  # (luoshu.project.config's name; not imported, config imports much more)
 
 
 def output_profile(project: Path, options: PrintOptions) -> PressProfile:

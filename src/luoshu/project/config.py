@@ -14,80 +14,25 @@ import re
 import types
 import typing
 import uuid
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from ..errors import Problem, ProjectError
-from ..model import (TRIM_SIZES, BookMeta, Config, EpubOptions, OutputOptions, PrintOptions,
-                    TypographyOptions)
+from ..model import (FORMATS, TRIM_SIZES, WRITING_MODES, BookMeta, Config, EpubOptions,
+                     OutputOptions, PrintOptions, TypographyOptions, option_choices)
 from ..zh.punctuation import normalize
-from ..files.gate import read_toml, toml_key_line
+from ..files.text import read_toml, toml_key_line
 from ..zh.typocheck import CODES as CHECK_CODES
+from ..files.paths import BOOK_TOML
 
-BOOK_TOML = "book.toml"
-FORMATS = ("epub", "pdf", "pdf-press", "pdfa", "archive")
-WRITING_MODES = ("horizontal-tb", "vertical-rl")
-
-# One line per option: shown in error messages and in the README's reference.
-OPTION_DOCS: dict[str, dict[str, str]] = {
-    "book": {
-        "title": "The book's title (required).",
-        "language": "BCP 47 language tag, e.g. zh-Hans or zh-Hant (required).",
-        "identifier": "urn:isbn:… or urn:uuid:…; derived from the title when absent.",
-        "subtitle": "Subtitle, shown under the title.",
-        "authors": "List of author names, in order.",
-        "publisher": "Publisher's name.",
-        "date": "Publication date, YYYY-MM-DD.",
-        "description": "A sentence or two describing the book.",
-        "rights": "Copyright or licence statement.",
-        "subjects": "List of subject keywords.",
-        "edition": '版次 as the copyright page prints it, e.g. "2026年11月第1版".',
-        "printing": '印次 as the copyright page prints it, e.g. "2026年11月第1次印刷".',
-        "sections": "Section ids in reading order; default: manuscript/*.md in file-name order.",
-        "encoding": 'Encoding of the sections and captions.toml: "utf-8" (default) or "gb18030" '
-                    "(also GBK and GB2312; files that are valid UTF-8 are still read as UTF-8). "
-                    "book.toml itself is always UTF-8.",
-    },
-    "output": {
-        "formats": 'Formats built by default: "epub", "pdf" (RGB reading copy), "pdf-press" '
-                   '(PDF/X-4, CMYK, bleed and crop marks), "pdfa" (PDF/A-2u), "archive" '
-                   '(BagIt deposit package).',
-        "basename": "File name stem of the outputs (book → book.epub, book.pdf).",
-    },
-    "print": {
-        "trim": 'Trim size: "16k" (185×260 mm, default), "big16k", "32k", "big32k", "a4", '
-                '"a5", "b5", or "custom" with trim_width_mm and trim_height_mm.',
-        "trim_width_mm": "Custom trim width in millimetres (with trim_height_mm).",
-        "trim_height_mm": "Custom trim height in millimetres (with trim_width_mm).",
-        "margin_top_mm": "Top margin in millimetres.",
-        "margin_bottom_mm": "Bottom margin in millimetres.",
-        "margin_inner_mm": "Inner (binding side) margin in millimetres.",
-        "margin_outer_mm": "Outer margin in millimetres.",
-        "font_size_pt": "Body font size in points (default 10.5, 五号).",
-        "line_height": "Line height as a multiple of the font size.",
-        "bleed_mm": "Bleed (出血) of the press PDF in millimetres (default 3).",
-        "crop_marks": "Draw crop marks (裁切线) on the press PDF (default true).",
-        "press_profile": "The printer's CMYK ICC profile, relative to the project "
-                         "(default: Ghostscript's generic CMYK profile).",
-        "press_condition": 'Registered name of that printing condition, e.g. "FOGRA39" '
-                           '(default "Custom").',
-    },
-    "epub": {
-        "font_size": "Base font size of the EPUB's text, as CSS (default 1em).",
-        "cover": "Cover image, relative to manuscript/ (default: one typeset from the metadata).",
-        "image_max_edge": "Photos are downscaled to this many pixels on the long edge (1600).",
-        "writing_mode": 'Text direction: "horizontal-tb" (default) or "vertical-rl".',
-        "embed_fonts": "Embed the house fonts, subset to the characters used (default true).",
-    },
-    "typography": {
-        "normalize_punctuation": "Make half-width punctuation next to Han full-width and straight "
-                                 "quotes Chinese (default true).",
-        "quotes": 'Quote style: "auto" (“” for zh-Hans, 「」 for zh-Hant), "curly" or "corner".',
-        "ignore": 'Check codes to skip, e.g. ["LS204"]; an LS1xx code also turns that fix off.',
-    },
-}
 TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions,
           "typography": TypographyOptions}
-QUOTE_STYLES = ("auto", "curly", "corner")
+# One line per option, from its declaration in luoshu.model: shown in error messages and in the
+# README's reference (scripts/options_reference.py).
+OPTION_DOCS: dict[str, dict[str, str]] = {
+    table: {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
+    for table, cls in TABLES.items()}
+QUOTE_STYLES = option_choices(TypographyOptions, "quotes")
 # [book] encoding: what may be written → the codec luoshu reads with. GB18030 contains GBK and
 # GB2312, so files in those are read correctly as GB18030.
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030",
@@ -98,8 +43,9 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _BASENAME = re.compile(r"^[A-Za-z0-9_\-.\u3400-\u9fff]+$")
 
 
-def load_config(project: Path) -> Config:
-    """Read and validate ``project/book.toml``; raise ProjectError with every problem found."""
+def load_config(project: Path, sources: MutableMapping[str, str] | None = None) -> Config:
+    """Read and validate ``project/book.toml``; raise ProjectError with every problem found.
+    Its text, as read, goes to *sources* when given."""
     path = project / BOOK_TOML
     if not path.is_file():
         raise ProjectError([Problem(
@@ -110,6 +56,8 @@ def load_config(project: Path) -> Config:
     if loaded is None:
         raise ProjectError(problems)
     data, text = loaded
+    if sources is not None:
+        sources[BOOK_TOML] = text
     return parse_config(data, text)
 
 
@@ -377,3 +325,35 @@ def _unknown(key: str, valid, text: str, table: str | None, kind: str) -> Proble
     where = f" in [{table}]" if table else ""
     return Problem(f"unknown {kind} {key!r}{where}{hint}", BOOK_TOML, toml_key_line(text, table, key),
                    code="config-unknown-key")
+
+
+# --- The reference ------------------------------------------------------------------------------
+
+README_START = "<!-- options: generated by scripts/options_reference.py from luoshu.model -->"
+README_END = "<!-- /options -->"
+
+
+def options_reference() -> str:
+    """Every book.toml option as Markdown tables, one per table: key, default, meaning. The
+    README carries this text between README_START and README_END (a test keeps it true)."""
+    parts = []
+    for table, cls in TABLES.items():
+        rows = [f"| `{f.name.replace('_', '-') if f.name == 'writing_mode' else f.name}` "
+                f"| {_default_text(f)} | {f.metadata['doc'].replace('|', '¦')} |"
+                for f in dataclasses.fields(cls)]
+        parts.append(f"`[{table}]`\n\n| key | default | meaning |\n|---|---|---|\n"
+                     + "\n".join(rows))
+    return "\n\n".join(parts) + "\n"
+
+
+def _default_text(declared: dataclasses.Field) -> str:
+    value = declared.default
+    if value is dataclasses.MISSING or value is None:
+        return "—"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f'`"{value}"`'
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(f'"{item}"' for item in value) + "]`"
+    return f"`{value:g}`" if isinstance(value, float) else f"`{value}`"

@@ -22,7 +22,7 @@ from html import escape
 from importlib import resources
 
 from ..errors import Problem
-from ..model import script_of
+from ..zh.labels import LABELS, labels as labels_for
 from .text import TextSite
 from .print_pages import PrintPages
 from ..templates import render
@@ -32,14 +32,6 @@ SCRIPT = "preview.js"
 STYLESHEET = "preview.css"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
-LABELS = {
-    "Hans": {"preview": "预览", "contents": "目录", "previous": "上一节", "next": "下一节",
-             "print": "印刷版页面", "page": "第 {n} 页", "pages": "共 {n} 页",
-             "printing": "正在排版印刷版页面……", "building": "正在生成预览……"},
-    "Hant": {"preview": "預覽", "contents": "目錄", "previous": "上一節", "next": "下一節",
-             "print": "印刷版頁面", "page": "第 {n} 頁", "pages": "共 {n} 頁",
-             "printing": "正在排版印刷版頁面……", "building": "正在生成預覽……"},
-}
 BANNER_HEADING = ("luoshu could not rebuild the preview (the page shows the last good build); "
                   "fix these and save:")
 
@@ -47,10 +39,6 @@ BANNER_HEADING = ("luoshu could not rebuild the preview (the page shows the last
 def asset(name: str) -> bytes:
     """The preview's own script or stylesheet (package data in templates/preview/)."""
     return resources.files("luoshu").joinpath("templates", "preview", name).read_bytes()
-
-
-def labels_for(language: str) -> dict[str, str]:
-    return LABELS[script_of(language)]
 
 
 @dataclass(frozen=True)
@@ -148,8 +136,8 @@ def index_page(site: TextSite | None, language: str, title: str, building: bool 
 def print_page(pages: PrintPages | None, printing: bool, language: str, title: str) -> bytes:
     """The print pages as images, each with its number, and what is being done about them."""
     labels = labels_for(language)
-    status = labels["pages"].format(n=len(pages.pages)) if pages else ""
+    status = labels["page_count"].format(n=len(pages.pages)) if pages else ""
     if printing:
-        status = f"{status} · {labels['printing']}" if status else labels["printing"]
+        status = f"{status} · {labels['typesetting']}" if status else labels["typesetting"]
     return render("preview/print.html.j2", lang=language, title=title, labels=labels,
                   status=status, pages=pages.pages if pages else ()).encode("utf-8")

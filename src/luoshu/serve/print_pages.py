@@ -88,8 +88,9 @@ def make_pages(project: Path, folder: Path, dpi: int = DEFAULT_DPI) -> tuple[Pag
 
     Raises ProjectError as ``luoshu build`` would for the PDF.
     """
-    from ..build.stages import load_book  # loaded in the child only: WeasyPrint is heavy
-    from ..layout.document import lay_out, write_document
+    from ..project.load import load_book  # loaded in the child only: WeasyPrint is heavy
+    from ..layout.typeset import lay_out
+    from ..pdf.write import write_document
 
     book, _ = load_book(project)
     document = lay_out(book)

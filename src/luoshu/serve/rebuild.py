@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import text as preview, print_pages as preview_print
-from ..build.stages import load_book
+from ..project.load import load_book
 from ..errors import Problem, ProjectError
 from ..model import Book
 from .state import PreviewState

@@ -22,12 +22,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from ..epub import writer as epub
+from ..epub.documents import XHTML_TYPE, DocumentRenderer, render_documents, render_section
 from ..epub.package import PackageFiles
 from ..errors import raise_if_errors
-from ..model import Book, Section, SourceRef
+from ..markup.convert import section_anchor
+from ..model import Book, SourceRef
 
-XHTML_TYPE = epub.XHTML_TYPE
 FONT_FOLDER = "fonts/"
 STYLE_FOLDER = "style/"
 
@@ -99,10 +99,10 @@ def build_text(book: Book) -> TextBuild:
     stylesheet outside the project).
     """
     package = PackageFiles(book)
-    documents, _ = epub._render_documents(book, package, ())
+    documents, _ = render_documents(book, package, ())
     package.finish_fonts([document.content for document in documents])
     raise_if_errors(package.problems)
-    sections = {epub._section_id(section): section.id for section in book.sections}
+    sections = {section_anchor(section.id): section.id for section in book.sections}
     files = {document.path: Entry(document.content, XHTML_TYPE) for document in documents}
     files.update((resource.path, Entry(resource.content, resource.media_type))
                  for resource in package.resources)
@@ -132,29 +132,18 @@ def update_sections(previous: TextBuild, site: TextSite, book: Book,
         return None
     package = previous.package
     already = len(package.problems)
-    known = _KnownStylesheets(package, site.stylesheets)
+    renderer = DocumentRenderer(book, _KnownStylesheets(package, site.stylesheets))
     by_id = {section.id: section for section in book.sections}
     changed: dict[str, Entry] = {}
     for section_id in sorted(set(section_ids)):
         path = site.section_path(section_id)
-        changed[path] = Entry(render_section(book, known, by_id[section_id], path), XHTML_TYPE)
+        changed[path] = Entry(render_section(renderer, by_id[section_id], path).content,
+                              XHTML_TYPE)
     raise_if_errors(package.problems[already:])
     # A photo the edit added is stored by the package under a fresh name: serve it too.
     changed.update((r.path, Entry(r.content, r.media_type)) for r in package.resources
                    if r.path not in site.files and r.media_type.startswith("image/"))
     return TextBuild(site.with_files(changed), package)
-
-
-def render_section(book: Book, package: object, section: Section, path: str) -> bytes:
-    """One section's XHTML document, as epub._render_documents renders it (without page-break
-    markers). *package* answers ``stylesheets()`` and ``image(src, source)`` as PackageFiles
-    does. (tests/test_serve.py checks the two renders agree byte for byte.)"""
-    renderer = epub._Renderer(book, package)
-    title_anchor = next((h.anchor for h in section.headings if h.level == 1), None)
-    return renderer.document(
-        "section.xhtml.j2", path, epub._section_id(section), section.title, "bodymatter",
-        photos=section.photos, source=section.source, anchor=epub._section_id(section),
-        labelled_by=title_anchor, section_html=section.html).content
 
 
 def refresh_fonts(book: Book, site: TextSite) -> tuple[dict[str, Entry], frozenset[str]]:

@@ -20,9 +20,9 @@ import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from ..files.paths import MANUSCRIPT, READ_BY_PATH
 
-WATCHED = ("book.toml", "manuscript", "styles", "fonts")
-MANUSCRIPT = "manuscript"
+WATCHED = READ_BY_PATH
 
 # A file's identity as polling sees it: (modification time in ns, size in bytes).
 Stamp = tuple[int, int]

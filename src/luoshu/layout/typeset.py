@@ -1,0 +1,119 @@
+"""Typesetting the print book: WeasyPrint lays out the print document (luoshu.layout.document)
+into pages, with luoshu's Chinese line layout (luoshu.layout.cjk) and photo placement
+(luoshu.layout.figure_flow), reading only the project (luoshu.layout.fetcher).
+
+``lay_out`` returns a ``weasyprint.Document``: the PDFs write it (luoshu.pdf.write), and
+luoshu.layout.pagemap reads where each page begins, for the EPUB's print page numbers.
+WeasyPrint's log is taken over here: what it says about unsupported CSS goes to DEBUG, and
+its errors (an unreadable image, a stylesheet that is not CSS) become problems of the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import threading
+from collections.abc import Iterator
+
+import weasyprint
+
+from ..errors import Problem, ProjectError
+from ..files.gate import ProjectFiles
+from ..model import Book
+from . import cjk as cjk_layout
+from .document import photo_placements, print_html
+from .fetcher import ProjectFetcher
+from .figure_flow import find_moves
+
+LOGGER = logging.getLogger("luoshu.layout.typeset")
+
+# The error records of the lay_out or write_document running in this thread/context, or None
+# outside one.
+_current_errors: contextvars.ContextVar[list[logging.LogRecord] | None] = contextvars.ContextVar(
+    "luoshu_pdf_weasyprint_errors", default=None)
+_log_setup_lock = threading.Lock()
+
+
+class _WeasyPrintLogForwarder(logging.Handler):
+    """Moves WeasyPrint's records to luoshu's logger, keeping errors for lay_out and
+    write_document to report.
+
+    WeasyPrint warns freely about CSS it does not support (e.g. text-emphasis), which a user
+    cannot act on: those go to DEBUG. Its errors (an unreadable image, a stylesheet that is not
+    CSS) are problems with the input.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "weasyprint.progress":
+            return  # "Step 5 - Creating layout - Page 12", twice per page: noise even at DEBUG
+        LOGGER.debug("weasyprint %s: %s", record.levelname.lower(), record.getMessage())
+        errors = _current_errors.get()
+        if errors is not None and record.levelno >= logging.ERROR:
+            errors.append(record)
+
+
+def _install_log_forwarder() -> None:
+    """Once per process: stop WeasyPrint's records from reaching the root logger (stderr)."""
+    weasy_logger = logging.getLogger("weasyprint")
+    with _log_setup_lock:
+        if not any(isinstance(h, _WeasyPrintLogForwarder) for h in weasy_logger.handlers):
+            weasy_logger.addHandler(_WeasyPrintLogForwarder())
+            weasy_logger.propagate = False
+
+
+@contextlib.contextmanager
+def collect_weasyprint_errors() -> Iterator[list[logging.LogRecord]]:
+    _install_log_forwarder()
+    errors: list[logging.LogRecord] = []
+    token = _current_errors.set(errors)
+    try:
+        yield errors
+    finally:
+        _current_errors.reset(token)
+
+
+def lay_out(book: Book) -> weasyprint.Document:
+    """Lay out *book*'s print document: the pages, ready to write (``write_document``) and to
+    read where each page begins (``pagemap.page_breaks``).
+
+    Raises ProjectError listing every resource the sandbox refused and every error WeasyPrint
+    logged (an unreadable image, a stylesheet that is not CSS).
+    """
+    cjk_layout.install()
+    fetcher = ProjectFetcher(ProjectFiles.of(book.project))
+    with collect_weasyprint_errors() as errors:
+        sizes = photo_placements(book)  # read once, for both layouts
+        document = _render(print_html(book, sizes=sizes), fetcher)
+        # Photos that left a hole at the foot of a page move past the text that follows them;
+        # one more layout, only for a book where that happens.
+        # (Not when the first layout had problems: they are reported instead, once.)
+        moves = () if fetcher.refusals or errors else find_moves(document)
+        if moves:
+            LOGGER.info("print: %d photo(s) moved to fill holes at the foot of pages",
+                        len(moves))
+            del document  # the first layout's pages: gone before the second takes their place
+            document = _render(print_html(book, moves, sizes), fetcher)
+    raise_problems(fetcher, errors)
+    return document
+
+
+def _render(html: str, fetcher: ProjectFetcher) -> weasyprint.Document:
+    return weasyprint.HTML(string=html, base_url=fetcher.document_url,
+                           url_fetcher=fetcher).render()
+
+
+def raise_problems(fetcher: ProjectFetcher | None, errors: list[logging.LogRecord],
+                    already: int = 0) -> None:
+    """Raise the fetcher's refusals (those after the first *already*) and WeasyPrint's errors
+    as one ProjectError, if there are any."""
+    problems = list(fetcher.refusals[already:]) if fetcher else []
+    refused = fetcher.refused_urls if fetcher else set()
+    for record in errors:
+        # A refused fetch is logged by WeasyPrint too; the fetcher's problem says it better.
+        if isinstance(record.args, tuple) and refused.intersection(
+                arg for arg in record.args if isinstance(arg, str)):
+            continue
+        problems.append(Problem(f"print PDF: {record.getMessage()}", code="pdf-render"))
+    if problems:
+        raise ProjectError(problems)
