@@ -27,13 +27,13 @@ def render(kind: str, destination: Path) -> None:
     """Write the sample's print PDF as typeset *kind* ("before" or "after") to *destination*."""
     import weasyprint
 
+    from luoshu.files.gate import ProjectFiles
     from luoshu.layout import cjk as cjk_layout
     from luoshu.layout import document as pdf
     from luoshu.layout.fetcher import ProjectFetcher
-    from luoshu.project.load import load_book
     from luoshu.model import Book
+    from luoshu.project.load import load_book
     from luoshu.project.manuscript import read_manuscript
-    from luoshu.files.gate import ProjectFiles
 
     book, _ = load_book(ROOT)
     html_text = None
@@ -42,7 +42,7 @@ def render(kind: str, destination: Path) -> None:
             book.config.typography, normalize_punctuation=False))
         manuscript = read_manuscript(ROOT, config)
         book = Book(ROOT, config, manuscript.sections, manuscript.gallery, book.fonts,
-                    manuscript.stylesheets)
+                    manuscript.stylesheets, manuscript.gallery_html)
         # No spacing spans (their class no longer matches the CSS), no layout extension.
         html_text = pdf.print_html(book).replace('class="latin', 'class="unstyled')
     else:

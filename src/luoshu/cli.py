@@ -29,9 +29,9 @@ import click
 from . import __version__
 from .build.stages import build_book
 from .check.project import check_project
-from .model import FORMATS
 from .errors import ProjectError
 from .files.paths import BOOK_TOML
+from .model import FORMATS
 
 LOG = logging.getLogger("luoshu")
 

@@ -70,11 +70,11 @@ from pathlib import Path, PurePosixPath
 
 import bagit
 
-from .record import InputFile, build_record, dublin_core, full_title, project_inputs
 from ..errors import Problem, ProjectError
-from ..model import Book
 from ..files.output import scratch_beside, sha256_file, written_beside
 from ..files.zips import FILE_MODE, write_zip
+from ..model import Book
+from .record import InputFile, build_record, dublin_core, full_title, project_inputs
 
 CHECKSUMS = ("sha256", "sha512")
 _BAGGING = threading.Lock()  # make_bag changes the working folder: one bag at a time

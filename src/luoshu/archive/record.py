@@ -34,10 +34,10 @@ from lxml import etree
 import luoshu
 
 from ..errors import Problem, ProjectError
-from ..model import Book
 from ..files.gate import ProjectFiles, RefusedResource
 from ..files.output import sha256_file
 from ..files.paths import BOOK_TOML, FONTS, MANUSCRIPT, STYLES
+from ..model import Book
 
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -297,7 +297,10 @@ def font_records(book: Book) -> list[dict]:
 def font_licence(path: Path, index: int = 0) -> dict:
     """The licence a font declares in its name table: the start of its description (nameID
     13) and its URL (nameID 14); None where the font says nothing or cannot be read."""
-    from fontTools.ttLib import TTFont, TTLibError  # imported late: only archives need it
+    from fontTools.ttLib import (  # imported late: only archives need it
+        TTFont,
+        TTLibError,
+    )
 
     try:
         # fontNumber picks the face of a .ttc collection and is ignored for single fonts.

@@ -32,9 +32,9 @@ from pathlib import Path
 import bagit
 from lxml import etree
 
-from .record import DC
-from ..files.output import file_digests, sha256_file
 from ..errors import Problem, ProjectError
+from ..files.output import file_digests, sha256_file
+from .record import DC
 
 DC_REQUIRED = ("title", "identifier", "language")
 METADATA = ("data/metadata/dc.xml", "data/metadata/build.json")

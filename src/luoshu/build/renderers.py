@@ -49,7 +49,9 @@ class PrintLayout:
         if self._document is None:
             if self._released:
                 raise RuntimeError("the print layout was released; it is laid out only once")
-            from ..layout.typeset import lay_out  # imported late: WeasyPrint loads only when used
+            from ..layout.typeset import (
+                lay_out,  # imported late: WeasyPrint loads only when used
+            )
 
             self._document = lay_out(self.book)
         return self._document
@@ -85,7 +87,9 @@ class RenderContext:
 
 
 def _write_epub(book: Book, destination: Path, context: RenderContext) -> None:
-    from ..epub.writer import write_epub  # imported late: each renderer loads only when used
+    from ..epub.writer import (
+        write_epub,  # imported late: each renderer loads only when used
+    )
 
     write_epub(book, destination, context.modified, page_breaks=context.layout.page_breaks())
 
@@ -120,7 +124,6 @@ def replace_bag_folder(archive: Path) -> None:
     its name (book-archive.zip → book-archive/), replacing an earlier one only once the new
     one is complete."""
     from ..archive.bag import unpack
-
     from ..files.output import replace_folder, scratch_beside
 
     final = archive.with_suffix("")

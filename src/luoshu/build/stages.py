@@ -27,10 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import FORMATS
-from ..project.load import load_book
 from ..errors import Problem, ProjectError
-from ..model import Book
+from ..files.output import sha256_file, temporary_beside, write_bytes_atomically
+from ..files.paths import BOOK_TOML
+from ..model import FORMATS, Book
+from ..project.load import load_book
 from .renderers import (
     ARCHIVE_NEEDS,
     PRINT_FORMATS,
@@ -39,8 +40,6 @@ from .renderers import (
     RenderContext,
     replace_bag_folder,
 )
-from ..files.output import sha256_file, temporary_beside, write_bytes_atomically
-from ..files.paths import BOOK_TOML
 
 LOG = logging.getLogger("luoshu")
 MANIFEST = "manifest.json"

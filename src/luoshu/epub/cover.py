@@ -29,13 +29,22 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from ..model import BookMeta, FontSet
+
 # The line breaking is luoshu.epub.cover_lines; NOT_AT_LINE_END, NOT_AT_LINE_START and _layout,
 # unused here, are re-exported so that luoshu.epub.cover still offers what it did before the split.
 from .cover_lines import NOT_AT_LINE_END as NOT_AT_LINE_END
 from .cover_lines import NOT_AT_LINE_START as NOT_AT_LINE_START
-from .cover_lines import _block_height, _drawable, _FaceChooser, _fit, _parts, _Style, _title_layout
+from .cover_lines import (
+    _block_height,
+    _drawable,
+    _FaceChooser,
+    _fit,
+    _parts,
+    _Style,
+    _title_layout,
+)
 from .cover_lines import _layout as _layout
-from ..model import BookMeta, FontSet
 
 DEFAULT_SIZE = (1600, 2400)  # 2:3, what e-book stores ask for (≥ 1400 px wide)
 

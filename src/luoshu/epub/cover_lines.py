@@ -26,10 +26,10 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from ..zh import chars as cjk_chars
 from ..fonts.roles import character_map, faces_per_family
-from ..zh.chars import CLOSING, NOT_AT_LINE_END, OPENING, PAUSE_OR_STOP
 from ..model import FontFace, FontRole, FontSet
+from ..zh import chars as cjk_chars
+from ..zh.chars import CLOSING, NOT_AT_LINE_END, OPENING, PAUSE_OR_STOP
 
 # The pages' classes (luoshu.zh.chars) plus the dashes: in print, Unicode line breaking keeps
 # —— whole after a character; Pillow has no line breaking, so here it is a rule.

@@ -17,8 +17,13 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..files.paths import BOOK_TOML, CAPTIONS
-from ..layout.pagemap import (GALLERY_SECTION, GALLERY_TITLE_ID, PageBreak, insert_page_breaks,
-                              page_list)
+from ..layout.pagemap import (
+    GALLERY_SECTION,
+    GALLERY_TITLE_ID,
+    PageBreak,
+    insert_page_breaks,
+    page_list,
+)
 from ..markup.convert import section_anchor
 from ..markup.xhtml import escape_text
 from ..model import Book, Photo, Section, SourceRef

@@ -33,6 +33,15 @@ from dataclasses import dataclass, field
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
+from ..fonts.roles import (  # noqa: F401
+    ROLE_NAMES,
+    ROLE_SELECTORS,
+    _invisible,
+    character_map,
+    closest_weight,
+    match_weight,
+)
+
 # characters_by_role, element_role and is_invisible are re-exported: callers import them here.
 from ..fonts.usage import (
     FontUsage,
@@ -42,8 +51,6 @@ from ..fonts.usage import (
     language_systems,
     scan_documents,
 )
-from ..fonts.roles import (ROLE_NAMES, ROLE_SELECTORS, _invisible, character_map,  # noqa: F401
-                    closest_weight, match_weight)
 from ..model import FontFace, FontRole, FontSet
 
 __all__ = [

@@ -16,16 +16,16 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from . import fonts as epub_fonts
-from ..fonts import roles as fonts
-from .cover import typeset_cover
 from ..errors import Problem, ProjectError
-from ..model import Book, SourceRef
 from ..files.gate import ProjectFiles, decode_data_uri, media_type
 from ..files.paths import BOOK_TOML, MANUSCRIPT
+from ..fonts import roles as fonts
 from ..images.screen import ImageProblem, screen_image
-from ..templates import theme_css
 from ..markup.untrusted import SVG_TYPE, refused_in_stylesheet, svg_hazards
+from ..model import Book, SourceRef
+from ..templates import theme_css
+from . import fonts as epub_fonts
+from .cover import typeset_cover
 
 # The image types every EPUB 3 reading system must show (EPUB 3.3 "core media types"); any
 # other type would need a fallback image, which a manuscript has no way to give.

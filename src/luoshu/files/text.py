@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import Problem
 
+
 def read_text(path: Path, relative: str, problems: list[Problem], encoding: str = "utf-8",
               declare: str | None = None) -> str | None:
     """A project text file as text with LF line ends (a BOM and CRLF are fine), else a problem.

@@ -24,9 +24,9 @@ from pathlib import Path
 from fontTools.ttLib import TTFont, TTLibError
 
 from ..errors import Problem, ProjectError
-from ..model import Book, FontFace, FontRole, FontSet, script_of
-from ..files.text import read_toml, toml_key_line
 from ..files.paths import BOOK_TOML, CAPTIONS, FONTS, FONTS_TOML
+from ..files.text import read_toml, toml_key_line
+from ..model import Book, FontFace, FontRole, FontSet, script_of
 
 ROLE_NAMES = ("body", "heading", "caption", "code")
 ROLE_KEYS = {"family", "files", "fallback", "generic"}

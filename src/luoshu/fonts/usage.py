@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml import html as lxml_html
 
-from .roles import ROLE_NAMES, ROLE_SELECTORS, _invisible
 from ..model import script_of
+from .roles import ROLE_NAMES, ROLE_SELECTORS, _invisible
 
 __all__ = [
     "FontUsage",

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from PIL import Image, ImageCms
 
 from ..errors import Problem
-from .metadata import _PNG_SIGNATURE, _jpeg_segments, _Malformed, _png_chunks
-from ..model import Photo, PrintOptions, SourceRef
 from ..files.paths import CAPTIONS
+from ..model import Photo, PrintOptions, SourceRef
+from .metadata import _PNG_SIGNATURE, _jpeg_segments, _Malformed, _png_chunks
 
 PRINT_DPI = 300  # what offset printing needs at the printed size
 MAX_HEIGHT_SHARE = 0.7  # a photo takes at most this share of the text block's height,

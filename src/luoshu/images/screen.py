@@ -38,7 +38,13 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageCms, ImageOps, UnidentifiedImageError
 
-from .metadata import _jpeg_segments, _Malformed, _png_chunks, _stripped_jpeg, _stripped_png
+from .metadata import (
+    _jpeg_segments,
+    _Malformed,
+    _png_chunks,
+    _stripped_jpeg,
+    _stripped_png,
+)
 
 DEFAULT_MAX_EDGE = 1600
 JPEG_QUALITY = 82

@@ -29,6 +29,7 @@ they get; installing them is idempotent and process-wide (WeasyPrint has no per-
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -39,9 +40,16 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import ffi, pango
 
-from ..zh.chars import (CLOSING, INSEPARABLE, NOT_AT_LINE_END, NOT_AT_LINE_START,
-                      OPENING, PAUSE_OR_STOP)
 from ..model import script_of
+from ..zh.chars import (
+    CLOSING,
+    INSEPARABLE,
+    NOT_AT_LINE_END,
+    NOT_AT_LINE_START,
+    OPENING,
+    PAUSE_OR_STOP,
+    WIDE_RANGES,
+)
 
 VERIFIED_WEASYPRINT = "70.0"
 WORD_JOINER = "\u2060"
@@ -49,17 +57,13 @@ _PANGO_SCALE = 1024  # Pango units per point (PANGO_SCALE)
 
 
 
+@functools.cache  # called for every character of every line: a book has a few thousand
 def is_cjk(char: str) -> bool:
-    """A character set on the CJK grid: Han, kana, CJK and full-width punctuation."""
+    """A character set on the CJK grid: a wide character (Han, kana, CJK and full-width
+    punctuation), or Chinese punctuation outside those blocks (“”‘’ —— …… ·)."""
     code = ord(char)
-    return (
-        0x2E80 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFE30 <= code <= 0xFE4F
-        or 0xFF00 <= code <= 0xFFEF
-        or 0x20000 <= code <= 0x3134F
-        or char in OPENING or char in CLOSING or char in INSEPARABLE or char == "·"
-    )
+    return (any(first <= code <= last for first, last in WIDE_RANGES)
+            or char in OPENING or char in CLOSING or char in INSEPARABLE or char == "·")
 
 
 # --- 4. Line-break prohibition, in the text -------------------------------------------------

@@ -18,18 +18,18 @@ import lxml.etree
 from markupsafe import Markup
 
 from .. import __version__, templates
-from . import cjk as cjk_layout, pagemap
-from ..fonts import roles as fonts
-from ..markup.figures import GALLERY_ANCHOR
-from ..markup.xhtml import escape_text
-from .colophon import colophon_lines, date_text, labels_for
-from .figure_flow import FigureMove, apply_moves
-from ..model import Book
-from .pagestyle import page_css, style_element_text
-from ..images.photos import Placement, image_pixels, placement
 from ..files.gate import ProjectFiles, RefusedResource, decode_data_uri
 from ..files.paths import MANUSCRIPT
-
+from ..fonts import roles as fonts
+from ..images.photos import Placement, image_pixels, placement
+from ..markup.figures import GALLERY_ANCHOR
+from ..markup.xhtml import escape_text
+from ..model import Book
+from . import cjk as cjk_layout
+from . import pagemap
+from .colophon import colophon_lines, date_text, labels_for
+from .figure_flow import FigureMove, apply_moves
+from .pagestyle import page_css, style_element_text
 
 # The document's base URL is the manuscript folder: <img src> paths in sections are relative
 # to it, exactly as in the Markdown the author wrote.

@@ -8,8 +8,8 @@ photo pages (plates). A project's styles/ come after both and may override anyth
 
 from __future__ import annotations
 
-from ..model import PrintOptions
 from ..images.photos import PLATE_CAPTION_MM
+from ..model import PrintOptions
 
 CSS_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
                         "math", "emoji", "fangsong", "ui-serif", "ui-sans-serif",

@@ -24,20 +24,16 @@ from lxml import etree, html
 
 from ..errors import Problem
 from ..model import Heading, Photo, SourceRef
+from ..zh.chars import WIDE
 from ..zh.spacing import CODE_ELEMENTS, TextFlow, add_han_latin_spacing
 from .figures import figure_html
-from .xhtml import NOT_XML, escape_text, non_xml_problem, serialize
 from .untrusted import sanitize_html, svg_image_hazards
+from .xhtml import NOT_XML, escape_text, non_xml_problem, serialize
 
-# East Asian wide characters: CJK ideographs (with extensions and compatibility forms), CJK
-# punctuation, kana, Bopomofo, full-width forms. A source line break *between two* of them is
-# removed, as CSS Text 3's segment-break transformation and Pandoc's east_asian_line_breaks do;
-# next to Latin text it stays a space, as the writer presumably meant.
-_CJK = (
-    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3200-\u9fff"
-    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
-)
-_BREAK_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+# A source line break *between two* East Asian wide characters is removed, as CSS Text 3's
+# segment-break transformation and Pandoc's east_asian_line_breaks do; next to Latin text it
+# stays a space, as the writer presumably meant.
+_BREAK_BETWEEN_CJK = re.compile(rf"(?<=[{WIDE}])[ \t]*\n[ \t]*(?=[{WIDE}])")
 
 _NO_TEXT_ELEMENTS = CODE_ELEMENTS
 # How deep elements may nest in a section: far beyond any book, well below the ~150 levels at

@@ -236,3 +236,18 @@ def rgb_description(space: object) -> str | None:
         str(family))
     inner = rgb_description(space[base]) if base is not None and len(space) > base else None
     return f"{str(family)[1:]} on {inner}" if inner else None
+
+
+def outline_items(pdf: pikepdf.Pdf) -> Iterator[Dictionary]:
+    """Every item of the document outline (bookmarks), depth first, each once (a damaged
+    outline may loop). An item may be changed before the next is asked for."""
+    outlines = pdf.Root.get("/Outlines")
+    stack = [outlines.get("/First")] if isinstance(outlines, Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, Dictionary) or item.objgen in seen:
+            continue
+        seen.add(item.objgen)
+        yield item
+        stack += [item[key] for key in ("/Next", "/First") if key in item]

@@ -64,12 +64,12 @@ import pikepdf
 import weasyprint
 from pikepdf import Array, Dictionary, Name, String
 
-from .write import write_document
 from ..files.output import scratch_beside, sha256_file, written_beside
 from .parts import (
     INFO_TEXT_KEYS,
     PDFAID_NS,
     XMP_NS,
+    outline_items,
     parse_pdf_date,
     parts,
     pdf_date,
@@ -77,6 +77,7 @@ from .parts import (
     xmp_packet,
 )
 from .pdfa_check import ALLOWED_NAMED_ACTIONS, HIDDEN_FLAGS, PRINT
+from .write import write_document
 
 LOGGER = logging.getLogger("luoshu.pdf.pdfa")
 
@@ -200,18 +201,10 @@ def _clean_page(page: Dictionary) -> None:
 
 def _clean_outline(pdf: pikepdf.Pdf) -> None:
     """Bookmarks keep their destinations; an action PDF/A forbids is removed."""
-    outlines = pdf.Root.get("/Outlines")
-    stack = [outlines.get("/First")] if isinstance(outlines, Dictionary) else []
-    seen: set[tuple[int, int]] = set()
-    while stack:  # depth-first over the outline tree, each item once
-        item = stack.pop()
-        if not isinstance(item, Dictionary) or item.objgen in seen:
-            continue
-        seen.add(item.objgen)
+    for item in outline_items(pdf):
         action = item.get("/A")
         if isinstance(action, Dictionary) and not _action_kept(action):
             del item["/A"]
-        stack += [item[key] for key in ("/Next", "/First") if key in item]
 
 
 def _action_kept(action: object, depth: int = 0) -> bool:

@@ -41,7 +41,6 @@ from pikepdf import Array, Dictionary, Name, String
 
 from ..errors import Problem, ProjectError
 from ..files.output import scratch_beside, sha256_file, written_beside
-from .write import write_document
 from ..model import Book
 from . import tounicode
 from .parts import (
@@ -50,6 +49,7 @@ from .parts import (
     PdfError,
     fallback_time,
     inherited,
+    outline_items,
     page_box,
     parse_pdf_date,
     parts,
@@ -61,6 +61,7 @@ from .parts import (
 )
 from .pdfx_check import pdfx_problems
 from .profile import PressError, PressProfile, output_profile
+from .write import write_document
 
 LOGGER = logging.getLogger("luoshu.pdf.press")
 
@@ -340,20 +341,12 @@ def _strip_forbidden(pdf: pikepdf.Pdf) -> None:
     names = pdf.Root.get("/Names")
     if isinstance(names, Dictionary) and "/JavaScript" in names:
         del names["/JavaScript"]
-    outlines = pdf.Root.get("/Outlines")
-    item, seen = (outlines.get("/First") if isinstance(outlines, Dictionary) else None), set()
-    stack = [item] if item is not None else []
-    while stack:  # depth-first over the outline tree, each item once
-        item = stack.pop()
-        if not isinstance(item, Dictionary) or item.objgen in seen:
-            continue
-        seen.add(item.objgen)
+    for item in outline_items(pdf):
         action = item.get("/A")
         if action is not None:
             if action.get("/S") == "/GoTo" and "/D" in action:
                 item.Dest = action.D
             del item["/A"]
-        stack += [item[key] for key in ("/Next", "/First") if key in item]
 
 
 def _fix_colour_leftovers(pdf: pikepdf.Pdf) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles, RefusedResource
-from ..files.text import toml_key_line
 from ..files.paths import BOOK_TOML
+from ..files.text import toml_key_line
 from ..model import PrintOptions
 from .parts import PdfError
 

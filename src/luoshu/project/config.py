@@ -18,12 +18,22 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 from ..errors import Problem, ProjectError
-from ..model import (FORMATS, TRIM_SIZES, WRITING_MODES, BookMeta, Config, EpubOptions,
-                     OutputOptions, PrintOptions, TypographyOptions, option_choices)
-from ..zh.punctuation import normalize
-from ..files.text import read_toml, toml_key_line
-from ..zh.typocheck import CODES as CHECK_CODES
 from ..files.paths import BOOK_TOML
+from ..files.text import read_toml, toml_key_line
+from ..model import (
+    FORMATS,
+    TRIM_SIZES,
+    WRITING_MODES,
+    BookMeta,
+    Config,
+    EpubOptions,
+    OutputOptions,
+    PrintOptions,
+    TypographyOptions,
+    option_choices,
+)
+from ..zh.punctuation import normalize
+from ..zh.typocheck import CODES as CHECK_CODES
 
 TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions,
           "typography": TypographyOptions}

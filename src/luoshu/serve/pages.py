@@ -22,10 +22,11 @@ from html import escape
 from importlib import resources
 
 from ..errors import Problem
-from ..zh.labels import LABELS, labels as labels_for
-from .text import TextSite
-from .print_pages import PrintPages
 from ..templates import render
+from ..zh.labels import LABELS
+from ..zh.labels import labels as labels_for
+from .print_pages import PrintPages
+from .text import TextSite
 
 ASSET_PREFIX = "/__luoshu/"
 SCRIPT = "preview.js"

@@ -88,9 +88,11 @@ def make_pages(project: Path, folder: Path, dpi: int = DEFAULT_DPI) -> tuple[Pag
 
     Raises ProjectError as ``luoshu build`` would for the PDF.
     """
-    from ..project.load import load_book  # loaded in the child only: WeasyPrint is heavy
     from ..layout.typeset import lay_out
     from ..pdf.write import write_document
+    from ..project.load import (
+        load_book,  # loaded in the child only: WeasyPrint is heavy
+    )
 
     book, _ = load_book(project)
     document = lay_out(book)

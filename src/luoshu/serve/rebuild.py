@@ -28,10 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import text as preview, print_pages as preview_print
-from ..project.load import load_book
 from ..errors import Problem, ProjectError
 from ..model import Book
+from ..project.load import load_book
+from . import print_pages as preview_print
+from . import text as preview
 from .state import PreviewState
 from .watch import Change, changed_paths, classify, snapshot
 

@@ -42,8 +42,8 @@ from typing import Self
 
 from . import pages as preview_pages
 from .print_pages import DEFAULT_DPI
-from .state import PreviewState, View
 from .rebuild import PrintWorker, Report, TextRebuilder
+from .state import PreviewState, View
 
 # The book's pages load their stylesheets, fonts and images from the preview and run only the
 # preview's script; inline styles stay allowed (photos' widths are style attributes).

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ..errors import Problem
-from .text import Entry, TextSite
 from .print_pages import PrintPages
+from .text import Entry, TextSite
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from ..epub.documents import XHTML_TYPE, DocumentRenderer, render_documents, render_section
+from ..epub.documents import (
+    XHTML_TYPE,
+    DocumentRenderer,
+    render_documents,
+    render_section,
+)
 from ..epub.package import PackageFiles
 from ..errors import raise_if_errors
 from ..markup.convert import section_anchor

@@ -20,6 +20,7 @@ import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
 from ..files.paths import MANUSCRIPT, READ_BY_PATH
 
 WATCHED = READ_BY_PATH

@@ -35,8 +35,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .chars import HAN
 from ..model import TypographyOptions
+from .chars import HAN
 from .textmask import FREE, SYNTAX, Mask, blocks, protect
 
 # Unambiguous CJK punctuation: CJK Symbols and Punctuation (not the ideographic space), the

@@ -1,0 +1,1 @@
+"""Helpers shared by test modules (which never import each other)."""
