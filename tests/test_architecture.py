@@ -25,7 +25,7 @@ LAYERS = (
     {"epub", "pdf"},  # rendering each format
     {"archive"},  # packaging for deposit
     {"build"},  # the stage script
-    {"check"},  # luoshu check
+    {"check", "batch", "importer"},  # luoshu check, luoshu batch, luoshu import
     {"serve"},  # luoshu serve
     {"cli"},  # the command line
 )
