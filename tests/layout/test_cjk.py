@@ -12,6 +12,7 @@ import subprocess
 import pytest
 import weasyprint
 from helpers.pagetree import line_boxes
+from helpers.pdf_pages import MM, drawn_lines
 
 from luoshu.layout import cjk as cjk_layout
 from luoshu.layout.cjk import WORD_JOINER as WJ
@@ -59,6 +60,22 @@ def test_every_line_but_the_last_is_flush_with_both_edges(width_mm):
             assert right <= content_right + TOLERANCE, text
             continue
         assert abs(right - content_right) <= TOLERANCE, (text, content_right - right)
+
+
+@pytest.mark.parametrize("width_mm", [52, 70, 93, 120])
+def test_drawn_lines_are_flush_with_both_edges(width_mm, tmp_path):
+    """The same, measured on the written PDF: the glyphs as drawn, not the page tree (drawing
+    reshapes a layout whose paragraph mode changes, which once lost the widened glyphs)."""
+    pdf = tmp_path / "p.pdf"
+    body = f"<p>{cjk_layout.protect_text('', PARAGRAPH)}</p><p>{MIXED}</p>"
+    _document(body, width_mm).write_pdf(pdf)
+    lines = drawn_lines(pdf)
+    right = 5 * MM + (width_mm - 10) * MM
+    # Inside a paragraph: the next line starts at the left edge (a new paragraph is indented).
+    full = [line for line, following in zip(lines, lines[1:]) if following.x0 < 5 * MM + 1]
+    assert len(full) > 4
+    for line in full:
+        assert abs(right - line.x1) <= 0.5, (line.text, right - line.x1)
 
 
 def test_without_the_extension_pure_chinese_lines_would_be_ragged():
@@ -181,3 +198,35 @@ def test_traditional_chinese_punctuation_is_not_compressed():
     document = _document('<p style="text-indent:0;text-align:left">中。」中</p>', 150, "zh-Hant")
     (_, left, right, *_), = _lines(document)
     assert right - left == pytest.approx(4 * 10 * 96 / 72, abs=0.3)
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<p>一段话说。</p>", f"<p>一段话{WJ}说{WJ}。</p>"),
+    ("<p>好，说。</p>", f"<p>好{WJ}，{WJ}说{WJ}。</p>"),
+    ("<p>前面<em>强调</em>后</p>", f"<p>前面<em>强调</em>{WJ}后</p>"),
+    ("<p>结尾是 Python</p>", f"<p>结尾{WJ}是 Python</p>"),  # the last Han is joined
+    ("<p>代码<code>x = 1</code></p>", "<p>代码<code>x = 1</code></p>"),  # ends in code: nothing
+    ("<p>说</p>", "<p>说</p>"),  # nothing before it
+])
+def test_the_last_character_of_a_paragraph_keeps_company(html, expected):
+    from lxml import etree
+
+    root = etree.fromstring(f"<div>{html}</div>")
+    cjk_layout.protect_line_breaks(root)
+    assert etree.tostring(root[0], encoding="unicode") == expected
+
+
+def test_no_paragraph_ends_with_one_character_alone(tmp_path):
+    """At 85 mm (21 characters a line, 19 after the indent) "说。" alone would end the
+    paragraph; the joiner brings "话" down with it. Measured on the drawn page."""
+    from lxml import etree
+
+    root = etree.fromstring(f"<div><p>{'这' * 38}话说。</p></div>")
+    pdf = tmp_path / "p.pdf"
+    _document(etree.tostring(root[0], encoding="unicode"), 85).write_pdf(tmp_path / "bare.pdf")
+    assert drawn_lines(tmp_path / "bare.pdf")[-1].text == "说。"  # the case is real
+    cjk_layout.protect_line_breaks(root)
+    _document(etree.tostring(root[0], encoding="unicode"), 85).write_pdf(pdf)
+    lines = drawn_lines(pdf)
+    assert lines[-1].text == "话说。"
+    assert abs(lines[-2].x1 - 80 * MM) <= 0.5  # the line above is spread to the edge

@@ -43,6 +43,7 @@ from weasyprint.text.ffi import ffi, pango
 from ..model import script_of
 from ..zh.chars import (
     CLOSING,
+    HAN,
     INSEPARABLE,
     NOT_AT_LINE_END,
     NOT_AT_LINE_START,
@@ -53,6 +54,7 @@ from ..zh.chars import (
 
 VERIFIED_WEASYPRINT = "70.0"
 WORD_JOINER = "\u2060"
+_HAN_CHARACTER = re.compile(f"[{HAN}]")
 _PANGO_SCALE = 1024  # Pango units per point (PANGO_SCALE)
 
 
@@ -96,22 +98,61 @@ def without_word_joiners(text: str) -> str:
 
 
 def protect_line_breaks(root, skip=("pre", "code", "kbd", "samp", "script", "style")) -> None:
-    """Apply ``protect_text`` to every text node of an lxml tree, in document order."""
-    nodes = []  # (element, attribute) holding text, in document order
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        in_code = element.tag in skip or any(a.tag in skip for a in element.iterancestors())
-        nodes.append((element, "text", in_code))
-        nodes.append((element, "tail", any(a.tag in skip for a in element.iterancestors())))
+    """Apply ``protect_text`` to every text node of an lxml tree, in document order, and keep
+    the last character of each paragraph with the one before it (``glue_paragraph_end``)."""
     previous = ""
-    for element, attr, in_code in nodes:
+    for element, attr, in_code in _text_nodes(root, skip):
         text = getattr(element, attr) or ""
         if not text:
             continue
         if not in_code:
             setattr(element, attr, protect_text(previous, text))
         previous = text[-1]
+    for paragraph in root.iter("p"):
+        glue_paragraph_end(paragraph, skip)
+
+
+def _text_nodes(root, skip, in_code: bool = False):
+    """(element, "text" or "tail", inside code) for each text node under *root*, in document
+    order: an element's text, then its children, then its tail (the root's tail excluded)."""
+    def walk(element, code):
+        inside = code or element.tag in skip
+        yield element, "text", inside
+        for child in element:
+            if isinstance(child.tag, str):
+                yield from walk(child, inside)
+                yield child, "tail", inside
+    if isinstance(root.tag, str):
+        yield from walk(root, in_code)
+
+
+def glue_paragraph_end(paragraph, skip=("pre", "code", "kbd", "samp", "script", "style")) -> None:
+    """No 孤字: the paragraph's last Han character is joined to the character before it, so a
+    paragraph never ends with one character alone on its last line (clreq; 段末不留单字). When
+    the last line would have held one, the character before it comes down too and the line
+    above is spread by one em; otherwise the joiner changes nothing."""
+    for element, attr, in_code in reversed(list(_text_nodes(paragraph, skip))):
+        text = getattr(element, attr) or ""
+        if in_code:
+            return  # the paragraph ends in code: nothing to keep together
+        for index in range(len(text) - 1, -1, -1):
+            if _HAN_CHARACTER.match(text[index]):
+                before = text[index - 1] if index else _char_before(paragraph, element, attr, skip)
+                if before and before != WORD_JOINER and not before.isspace():
+                    setattr(element, attr, text[:index] + WORD_JOINER + text[index:])
+                return
+
+
+def _char_before(paragraph, element, attr, skip) -> str:
+    """The character just before the text node (*element*, *attr*) inside *paragraph*."""
+    previous = ""
+    for node, name, _ in _text_nodes(paragraph, skip):
+        if node is element and name == attr:
+            return previous
+        text = getattr(node, name) or ""
+        if text:
+            previous = text[-1]
+    return previous
 
 
 # --- 2. Punctuation compression, per character, at shaping time -----------------------------
@@ -288,6 +329,10 @@ def set_text(self, text, justify=False):
         _insert_halt(self)
     gaps = getattr(self, "luoshu_gaps", None)
     if justify and gaps and gaps[0] == self.text:
+        # Drawing puts the layout in single-paragraph mode right after this call, and a Pango
+        # layout whose mode changes is shaped again, losing the widened glyphs: set the mode
+        # first, so that the glyphs drawn are the glyphs widened.
+        pango.pango_layout_set_single_paragraph_mode(self.layout, True)
         _widen_glyphs(self, gaps[1], gaps[2])
     return None
 
