@@ -18,6 +18,7 @@ Logging levels, each with one purpose:
 from __future__ import annotations
 
 import ctypes.util
+import dataclasses
 import json
 import logging
 import sys
@@ -45,6 +46,7 @@ STAGE_LABELS = {
     "pdf-press": "making the press PDF (PDF/X-4, CMYK)",
     "pdfa": "writing the archival PDF (PDF/A-2u)",
     "archive": "packing the archive (BagIt)",
+    "audit": "auditing the printed pages",
     "manifest": "writing manifest.json",
 }
 
@@ -148,7 +150,11 @@ def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
               show_default=True, help="text: one 'file:line:column: CODE severity: message' "
                                       "line per finding; json: one document for tools.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
-def check(project: Path, output_format: str, strict: bool) -> None:
+@click.option("--pdf", "pdfs", multiple=True, type=click.Path(dir_okay=False, exists=True,
+                                                              path_type=Path),
+              help="Also audit the pages of this built print PDF (ragged lines, 孤字, holes, "
+                   "photos); may be given more than once.")
+def check(project: Path, output_format: str, strict: bool, pdfs: tuple[Path, ...]) -> None:
     """Check the book in PROJECT (default: the current folder) without building it.
 
     Reports what a build would fail on (book.toml, fonts, manuscript, characters no font
@@ -160,6 +166,11 @@ def check(project: Path, output_format: str, strict: bool) -> None:
         raise click.BadParameter(f"{project} has no book.toml: not a book project",
                                  param_hint="PROJECT")
     report = check_project(project)
+    if pdfs:
+        from .check.pages import page_findings  # reads PDFs: loaded only when asked
+
+        report = dataclasses.replace(report, findings=report.findings + tuple(
+            finding for pdf in pdfs for finding in page_findings(project, pdf)))
     if output_format == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

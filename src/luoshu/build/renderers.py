@@ -14,12 +14,14 @@ write it, the EPUB reads its page breaks.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import Problem, ProjectError
 from ..model import Book
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class PrintLayout:
         self._document: weasyprint.Document | None = None
         self._page_breaks: tuple[PageBreak, ...] | None = None
         self._released = False
+        self.audited = False  # the page audit reads the first PDF written
 
     def document(self) -> weasyprint.Document:
         """The laid-out pages. Raises ProjectError as luoshu.layout.typeset.lay_out does."""
@@ -84,6 +87,23 @@ class RenderContext:
     modified: _dt.datetime  # the outputs' timestamp (luoshu.build.stages.modification_time)
     layout: PrintLayout  # the print layout, laid out on first use
     rendered: Mapping[str, Path]  # formats already written in this build → their files
+    strict: bool = False  # warnings are errors (release builds)
+    warnings: list[Problem] = field(default_factory=list)  # what renderers found to report
+
+    def audit_pages(self, book: Book, pdf: Path) -> None:
+        """The page audit (luoshu.pdf.audit) of the first print PDF this build writes: the
+        pages are the same layout in every PDF, so one reading tells what an editor would
+        send back. Its findings are warnings; with *strict*, errors."""
+        if self.layout.audited:
+            return
+        self.layout.audited = True
+        from ..pdf.audit import audit_problems
+
+        name = f"{book.config.output.basename}.pdf"
+        found = audit_problems(pdf, name, book.config.print)
+        if self.strict and found:
+            raise ProjectError([dataclasses.replace(w, severity="error") for w in found])
+        self.warnings.extend(found)
 
 
 def _write_epub(book: Book, destination: Path, context: RenderContext) -> None:
@@ -98,18 +118,21 @@ def _write_pdf(book: Book, destination: Path, context: RenderContext) -> None:
     from ..pdf.write import write_reading_copy
 
     write_reading_copy(context.layout.document(), destination, context.modified)
+    context.audit_pages(book, destination)
 
 
 def _write_press_pdf(book: Book, destination: Path, context: RenderContext) -> None:
     from ..pdf.press import write_press_pdf
 
     write_press_pdf(book, context.layout.document(), destination, context.modified)
+    context.audit_pages(book, destination)
 
 
 def _write_pdfa(book: Book, destination: Path, context: RenderContext) -> None:
     from ..pdf.pdfa import write_pdfa
 
     write_pdfa(context.layout.document(), destination, context.modified)
+    context.audit_pages(book, destination)
 
 
 def _write_archive(book: Book, destination: Path, context: RenderContext) -> None:

@@ -1,6 +1,7 @@
 """The build, as a straight script of stages: project folder in, output folder out.
 
-    config → fonts → read → check → pdf / pdf-press / pdfa / epub / archive → manifest
+    config → fonts → read → check → pdf / pdf-press / pdfa (+ page audit) → epub / archive
+    → manifest
 
 A build is a pure function of the project folder (plus SOURCE_DATE_EPOCH, the standard way to
 pin timestamps): no global state, so many books can be built in parallel. Each renderer has the
@@ -101,7 +102,7 @@ def build_book(
     out.mkdir(parents=True, exist_ok=True)
     staged: dict[str, tuple[Path, Path]] = {}
     rendered: dict[str, Path] = {}  # what the archive packs: the formats written so far
-    context = RenderContext(modified, layout, rendered)
+    context = RenderContext(modified, layout, rendered, strict=strict)
     try:
         for position, name in enumerate(order):
             stage(name)
@@ -128,7 +129,7 @@ def build_book(
     finally:
         for temporary, _ in staged.values():
             temporary.unlink(missing_ok=True)
-    return BuildResult(tuple(artifacts), warnings)
+    return BuildResult(tuple(artifacts), warnings + tuple(context.warnings))
 
 
 def modification_time(book: Book) -> _dt.datetime:
