@@ -17,10 +17,19 @@ LS208   error     an unbalanced or mismatched bracket ``（）《》【】〔〕
 LS209   warning   an unbalanced quote ``“”‘’「」『』`` in a paragraph (a quotation that runs over
                   several paragraphs, each opening with the quote, is fine)
 LS210   warning   both quote styles (``“”`` and ``「」``) in one book
+LS211   warning   a range joined by the wrong mark (``25-30岁``, ``1881–1936``)
+LS212   warning   a range without its ``%``, ``万`` or ``亿`` on both ends (``15～30%``)
+LS213   warning   a 间隔号 written with another mark (``卡尔•马克思``, ``马克.吐温``)
+LS214   warning   Arabic and Chinese numerals in one number (``4千``)
+LS215   warning   one kind of number in both forms in one text (``三百人`` and ``300人``)
+LS216   warning   a fixed expression written with Arabic digits (``第1书记``, ``13五``)
+LS217   warning   thousands separators: groups, full-width commas, years, two styles
+LS218   warning   quotes nested in the wrong order (``‘…“…”…’``)
 ======  ========  =================================================================================
 
-Brackets are errors because an unclosed one is always a slip that changes what a sentence
-says; the others are warnings (a house style may choose otherwise). Pure functions, no I/O.
+LS211–LS218 follow GB/T 15834-2011 and GB/T 15835-2011; ``luoshu.zh.gbt_checks`` implements
+them and names the clause of each. Brackets are errors because an unclosed one is always a slip
+that changes what a sentence says; the others are warnings (a house style may choose otherwise). Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import TypographyOptions
+from .gbt_checks import check_input, check_output, prose_mask
 from .punctuation import FIXES, Change, Context, is_cjk, trace
 from .textmask import FREE, blocks, protect
 
@@ -54,6 +64,14 @@ CODES.update({
     "LS208": Rule(ERROR, "unbalanced bracket"),
     "LS209": Rule(WARNING, "unbalanced quote"),
     "LS210": Rule(WARNING, "mixed quote styles"),
+    "LS211": Rule(WARNING, "range joined by the wrong mark (GB/T 15834 5.13.3.2)"),
+    "LS212": Rule(WARNING, "range without its % or unit on both ends (GB/T 15835 5.1.3)"),
+    "LS213": Rule(WARNING, "间隔号 written with another mark (GB/T 15834 5.14.3.1)"),
+    "LS214": Rule(WARNING, "Arabic and Chinese numerals in one number (GB/T 15835 5.3)"),
+    "LS215": Rule(WARNING, "one kind of number in two forms (GB/T 15835 4.3)"),
+    "LS216": Rule(WARNING, "fixed expression written with Arabic digits (GB/T 15835 4.2.3)"),
+    "LS217": Rule(WARNING, "thousands separators (GB/T 15835 5.1.1.1)"),
+    "LS218": Rule(WARNING, "quotes nested in the wrong order (GB/T 15834 5.8.3.4)"),
 })
 
 BRACKETS = {"（": "）", "《": "》", "【": "】", "〔": "〕", "〈": "〉", "〖": "〗"}
@@ -101,6 +119,7 @@ def check_text(text: str, script: str, *, markdown: bool = True,
     _digit_commas(context, found)
     _ellipses_and_dashes(context, found)
     _indentation(text, traced.mask, found)
+    check_input(text, prose_mask(text, markdown), found)
 
     output = traced.result.text
     out_mask = protect(output, markdown)
@@ -111,6 +130,7 @@ def check_text(text: str, script: str, *, markdown: bool = True,
     _balance(out_context, paragraphs, BRACKETS, "LS208", out_found)
     _balance(out_context, paragraphs, QUOTES, "LS209", out_found)
     _straight_quotes(out_context, out_found)
+    check_output(output, markdown, out_found)
     found += [(origin[i], code, message) for i, code, message in out_found]
     corner, curly = _quote_styles(out_context)
 
@@ -166,8 +186,9 @@ def _ellipses_and_dashes(context: Context, found: list) -> None:
                               "characters), never one"))
         elif run[0] == "—":
             if len(run) % 2:
-                found.append((start, "LS204", f"{run!r}: the Chinese dash is '——' (two "
-                              "characters), never one"))
+                found.append((start, "LS204", f"{run!r}: the Chinese dash (破折号) is '——' "
+                              "(two characters); a single '—' (一字线) only joins the ends of a "
+                              "range (1881—1936, 北京—上海)"))
         elif run[0] == "-":
             if end < len(text) and text[end].isascii() and text[end].isalpha():
                 continue  # a command-line option (--format) that should be `code`
