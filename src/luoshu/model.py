@@ -178,6 +178,40 @@ class TypographyOptions:
         return "corner" if script == "Hant" else "curly"
 
 
+# OpenCC's Simplified → Traditional conversions an edition may use, and the language each
+# edition declares unless book.toml says otherwise (luoshu.project.editions).
+EDITION_VARIANTS = {"s2t": "zh-Hant", "s2tw": "zh-Hant-TW", "s2twp": "zh-Hant-TW",
+                    "s2hk": "zh-Hant-HK"}
+
+
+@dataclass(frozen=True)
+class EditionOptions:
+    """An ``[editions.NAME]`` table: a Traditional edition converted from the manuscript."""
+
+    variant: str = option(
+        'OpenCC conversion: "s2t" (standard Traditional characters), "s2tw" (Taiwan), "s2twp" '
+        '(Taiwan, with Taiwan phrases: 软件 → 軟體), "s2hk" (Hong Kong) (required).',
+        MISSING, tuple(EDITION_VARIANTS))
+    language: str | None = option(
+        "BCP 47 tag of the edition (default: zh-Hant; zh-Hant-TW for s2tw and s2twp, zh-Hant-HK "
+        "for s2hk).", None)
+    identifier: str | None = option(
+        "The edition's own identifier, e.g. its ISBN (default: derived from the book's).", None)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of ``[editions]``: its name (the key, e.g. "zh-Hant", which names its outputs
+    book-zh-Hant.epub … and its overrides file manuscript/zh-Hant.toml) and its options."""
+
+    name: str
+    options: EditionOptions
+
+    @property
+    def language(self) -> str:
+        return self.options.language or EDITION_VARIANTS[self.options.variant]
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything book.toml says, validated and typed."""
@@ -187,6 +221,7 @@ class Config:
     print: PrintOptions = field(default_factory=PrintOptions)
     epub: EpubOptions = field(default_factory=EpubOptions)
     typography: TypographyOptions = field(default_factory=TypographyOptions)
+    editions: tuple[Edition, ...] = ()  # [editions.NAME] tables, in book.toml's order
 
 
 @dataclass(frozen=True)
@@ -209,6 +244,14 @@ class Photo:
     source: SourceRef | None = None
     width: float | None = None  # share of the text width, 0–1; None: the whole text width
     full_bleed: bool = False  # print: across the whole page into the bleed, on a page of its own
+    # Where a captions.toml photo goes in its section: after "paragraph N" (counting the
+    # section's paragraphs from 1) or after the element "#id" of the Markdown; None: after
+    # the section's last paragraph before its end matter (the byline).
+    after: str | None = None
+    # Where the print page puts it: "auto" (the top or foot of the page its text reaches, or
+    # the next, as an editor would), "top", "bottom", "here" (right after its paragraph) or
+    # "page" (a page of its own).
+    position: str = "auto"
 
     @property
     def project_path(self) -> str:

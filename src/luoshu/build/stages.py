@@ -32,6 +32,7 @@ from ..errors import Problem, ProjectError
 from ..files.output import sha256_file, temporary_beside, write_bytes_atomically
 from ..files.paths import BOOK_TOML
 from ..model import FORMATS, Book
+from ..project.editions import edition_books
 from ..project.load import load_book
 from .renderers import (
     ARCHIVE_NEEDS,
@@ -81,6 +82,8 @@ def build_book(
     project = project.resolve()
     out = (out or project / "dist").resolve()
     book, warnings = load_book(project, stage)
+    editions, edition_warnings = edition_books(book)  # [editions]: converted Books, checked
+    warnings += edition_warnings
     if strict and warnings:
         raise ProjectError([dataclasses.replace(w, severity="error") for w in warnings])
     formats = tuple(dict.fromkeys(formats or book.config.output.formats))  # each once, in order
@@ -98,29 +101,35 @@ def build_book(
     # adds to the layout's).
     order = sorted(formats, key=lambda name: (name not in PRINT_FORMATS, name == "archive"))
     pdfs = [name for name in order if name in PRINT_FORMATS]
-    layout = PrintLayout(book, keep_document=bool(pdfs))
     out.mkdir(parents=True, exist_ok=True)
-    staged: dict[str, tuple[Path, Path]] = {}
-    rendered: dict[str, Path] = {}  # what the archive packs: the formats written so far
-    context = RenderContext(modified, layout, rendered, strict=strict)
+    books = (book, *editions)  # the book, then each edition converted from it: the same formats
+    staged: dict[tuple[str, str], tuple[Path, Path]] = {}  # (basename, format) → files
+    contexts = []
     try:
-        for position, name in enumerate(order):
-            stage(name)
-            suffix, render = RENDERERS[name]
-            final = out / f"{book.config.output.basename}{suffix}"
-            temporary = temporary_beside(final)
-            staged[name] = (temporary, final)
-            render(book, temporary, context)
-            rendered[name] = temporary
-            if pdfs and name == pdfs[-1]:
-                layout.release(keep_page_breaks=position + 1 < len(order))
+        for edition in books:
+            layout = PrintLayout(edition, keep_document=bool(pdfs))
+            rendered: dict[str, Path] = {}  # what the archive packs: the formats written so far
+            context = RenderContext(modified, layout, rendered, strict=strict)
+            contexts.append(context)
+            for position, name in enumerate(order):
+                stage(name)
+                suffix, render = RENDERERS[name]
+                final = out / f"{edition.config.output.basename}{suffix}"
+                temporary = temporary_beside(final)
+                staged[edition.config.output.basename, name] = (temporary, final)
+                render(edition, temporary, context)
+                rendered[name] = temporary
+                if pdfs and name == pdfs[-1]:
+                    layout.release(keep_page_breaks=position + 1 < len(order))
         stage("manifest")
         artifacts = [_artifact(name, temporary, final.relative_to(out).as_posix())
-                     for name, (temporary, final) in ((n, staged[n]) for n in formats)]
+                     for name, (temporary, final) in ((n, staged[b.config.output.basename, n])
+                                                      for b in books for n in formats)]
         for temporary, final in staged.values():
             os.replace(temporary, final)
-        if "archive" in staged:  # the same bag as a folder, beside its zip
-            replace_bag_folder(staged["archive"][1])
+        for (_, name), (_, final) in staged.items():
+            if name == "archive":  # the same bag as a folder, beside its zip
+                replace_bag_folder(final)
         _write_manifest(out, artifacts)
         if "pdf" in formats and "pdf-press" not in formats:
             LOG.info("luoshu: %s.pdf is an RGB reading copy; for the printer, build "
@@ -129,7 +138,7 @@ def build_book(
     finally:
         for temporary, _ in staged.values():
             temporary.unlink(missing_ok=True)
-    return BuildResult(tuple(artifacts), warnings + tuple(context.warnings))
+    return BuildResult(tuple(artifacts), warnings + tuple(w for c in contexts for w in c.warnings))
 
 
 def modification_time(book: Book) -> _dt.datetime:

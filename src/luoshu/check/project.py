@@ -11,6 +11,10 @@ problem codes such as ``font-missing-glyph``, or the typography codes ``LS…`` 
 - ``warning``: worth an editor's look;
 - ``info``: a change the build makes by itself (LS1xx). When ``[typography]
   normalize_punctuation`` is false the build makes none, so they are warnings instead.
+
+With ``[editions]`` in book.toml, each Traditional edition is converted as the build converts
+it (luoshu.project.editions): what would stop its build, and every one-to-many conversion an
+editor must confirm (LS301), in context with file:line.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ..model import Config
 from ..pdf.profile import output_profile
 from ..project.captions import photo_entries
 from ..project.config import NORMALIZED_META
+from ..project.editions import REVIEW_CODE, prepare_editions
 from ..project.load import load_project
 from ..zh.typocheck import CODES, INFO, WARNING, TextReport, change_message, check_text
 
@@ -98,11 +103,24 @@ def check_project(project: Path) -> CheckReport:
             findings += [_from_problem(p) for p in error.problems]
     texts = _typography(loaded.sources, config, findings)
     findings += _mixed_quotes(texts, config)
+    if loaded.book is not None and config.editions:
+        findings += _editions(loaded.book, config)
     order = {path: number for number, (path, *_) in reversed(list(enumerate(texts)))}
     order.setdefault(BOOK_TOML, -1)
     findings.sort(key=lambda f: (order.get(f.path, len(order)), f.path, f.line or 0,
                                  f.column or 0))
     return CheckReport(tuple(_unique(findings)))
+
+
+def _editions(book, config: Config) -> list[Finding]:
+    """What would stop an edition's build, and each conversion an editor must review (LS301);
+    the build's count of them is this list, so it is not repeated."""
+    editions = prepare_editions(book)
+    found = [_from_problem(p) for p in editions.problems if p.code != "edition-unreviewed"]
+    if REVIEW_CODE not in config.typography.ignore:
+        found += [Finding(item.path, item.line, item.column, REVIEW_CODE,
+                          CODES[REVIEW_CODE].severity, item.message) for item in editions.review]
+    return found
 
 
 def _from_problem(problem: Problem) -> Finding:

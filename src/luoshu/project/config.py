@@ -21,16 +21,21 @@ from ..errors import Problem, ProjectError
 from ..files.paths import BOOK_TOML
 from ..files.text import read_toml, toml_key_line
 from ..model import (
+    EDITION_VARIANTS,
     FORMATS,
     TRIM_SIZES,
     WRITING_MODES,
     BookMeta,
     Config,
+    Edition,
+    EditionOptions,
     EpubOptions,
     OutputOptions,
     PrintOptions,
     TypographyOptions,
     option_choices,
+    option_doc,
+    script_of,
 )
 from ..zh.punctuation import normalize
 from ..zh.typocheck import CODES as CHECK_CODES
@@ -74,8 +79,8 @@ def load_config(project: Path, sources: MutableMapping[str, str] | None = None) 
 def parse_config(data: dict, text: str = "") -> Config:
     """Validate parsed book.toml *data* (*text* is the source, to locate problems)."""
     problems: list[Problem] = []
-    for table in data.keys() - TABLES.keys():
-        problems.append(_unknown(table, TABLES, text, None, "table"))
+    for table in data.keys() - TABLES.keys() - {EDITIONS}:
+        problems.append(_unknown(table, [*TABLES, EDITIONS], text, None, "table"))
     values: dict[str, dict] = {}
     for table, cls in TABLES.items():
         raw = data.get(table, {})
@@ -91,6 +96,7 @@ def parse_config(data: dict, text: str = "") -> Config:
                                     BOOK_TOML, toml_key_line(text, None, "book"),
                                     code="config-required"))
     _check_values(values, text, problems)
+    editions = _editions(data.get(EDITIONS, {}), book, text, problems)
     if problems:
         raise ProjectError(problems)
     if not book.get("identifier"):
@@ -109,6 +115,7 @@ def parse_config(data: dict, text: str = "") -> Config:
         print=PrintOptions(**values["print"]),
         epub=EpubOptions(**values["epub"]),
         typography=typography,
+        editions=editions,
     )
 
 
@@ -126,7 +133,7 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
         if converted is _INVALID:
             problems.append(Problem(
                 f"[{table}] {written} must be {_describe(hints[key])}, not {value!r}: "
-                f"{OPTION_DOCS[table][key]}", BOOK_TOML, toml_key_line(text, table, written),
+                f"{option_doc(cls, key)}", BOOK_TOML, toml_key_line(text, table, written),
                 code="config-type"))
             continue
         control = _control_character(converted)
@@ -257,6 +264,56 @@ def _check_values(values: dict[str, dict], text: str, problems: list[Problem]) -
         typography["ignore"] = tuple(code.upper() for code in typography["ignore"])
 
 
+EDITIONS = "editions"
+_EDITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+# Edition names that would give an edition's outputs the names of the book's own: book-press.pdf.
+_RESERVED_EDITION_NAMES = ("press", "pdfa", "archive")
+
+
+def _editions(raw: object, book: dict, text: str, problems: list[Problem]) -> tuple[Edition, ...]:
+    """The [editions.NAME] tables: Traditional editions converted from a Simplified book."""
+    def problem(message: str, line: int | None, code: str = "config-edition") -> None:
+        problems.append(Problem(message, BOOK_TOML, line, code=code))
+
+    if not isinstance(raw, dict):
+        problem('[editions] holds one table per edition: write [editions.zh-Hant] with '
+                'variant = "s2t"', toml_key_line(text, None, EDITIONS), "config-type")
+        return ()
+    editions = []
+    for name, table in raw.items():
+        header = f"{EDITIONS}.{name}"
+        line = toml_key_line(text, None, header)
+        if not isinstance(table, dict):
+            problem(f'[editions] {name} must be a table: write [editions.{name}] with variant = '
+                    '"s2t"', toml_key_line(text, EDITIONS, name), "config-type")
+            continue
+        if not _EDITION_NAME.match(name) or name.lower() in _RESERVED_EDITION_NAMES:
+            problem(f"edition name {name!r} names its outputs (book-{name}.epub): use letters, "
+                    "digits and '-', e.g. [editions.zh-Hant]", line)
+            continue
+        before = len(problems)
+        values = _check_table(header, EditionOptions, table, text, problems)
+        variant, language = values.get("variant"), values.get("language")
+        if "variant" not in table:
+            problem(f"[{header}] needs variant: {option_doc(EditionOptions, 'variant')}", line)
+        elif variant is not None and variant not in EDITION_VARIANTS:
+            problem(f"[{header}] variant {variant!r} is not an OpenCC conversion; use one of "
+                    f"{', '.join(EDITION_VARIANTS)}", toml_key_line(text, header, "variant"))
+        if language and (not _LANGUAGE.match(language) or script_of(language) != "Hant"):
+            problem(f"[{header}] language {language!r} must be a Traditional Chinese BCP 47 tag "
+                    "(zh-Hant, zh-Hant-TW, zh-Hant-HK)", toml_key_line(text, header, "language"))
+        identifier = values.get("identifier")
+        if identifier and _identifier_problem(identifier):
+            problem(f"[{header}] identifier {identifier!r} {_identifier_problem(identifier)}",
+                    toml_key_line(text, header, "identifier"), "config-identifier")
+        if script_of(book.get("language") or "zh-Hans") == "Hant":
+            problem(f"[{header}]: the book is already Traditional Chinese (language = "
+                    f"{book.get('language')!r}); editions convert a Simplified manuscript", line)
+        if len(problems) == before:
+            editions.append(Edition(name, EditionOptions(**values)))
+    return tuple(editions)
+
+
 def _check_print(print_: dict, text: str, problems: list[Problem]) -> None:
     """Sizes: positive, a known trim preset, and a text block that fits the page. Resolves the
     trim preset into ``print_``'s trim_width_mm/trim_height_mm."""
@@ -347,7 +404,7 @@ def options_reference() -> str:
     """Every book.toml option as Markdown tables, one per table: key, default, meaning. The
     README carries this text between README_START and README_END (a test keeps it true)."""
     parts = []
-    for table, cls in TABLES.items():
+    for table, cls in {**TABLES, f"{EDITIONS}.NAME": EditionOptions}.items():
         rows = [f"| `{f.name.replace('_', '-') if f.name == 'writing_mode' else f.name}` "
                 f"| {_default_text(f)} | {f.metadata['doc'].replace('|', '¦')} |"
                 for f in dataclasses.fields(cls)]

@@ -25,6 +25,8 @@ LS215   warning   one kind of number in both forms in one text (``三百人`` an
 LS216   warning   a fixed expression written with Arabic digits (``第1书记``, ``13五``)
 LS217   warning   thousands separators: groups, full-width commas, years, two styles
 LS218   warning   quotes nested in the wrong order (``‘…“…”…’``)
+LS301   warning   a one-to-many conversion of a Traditional edition for an editor to confirm
+                  (``头发干了`` → ``頭髮幹了``; luoshu.project.editions)
 ======  ========  =================================================================================
 
 LS211–LS218 follow GB/T 15834-2011 and GB/T 15835-2011; ``luoshu.zh.gbt_checks`` implements
@@ -72,6 +74,7 @@ CODES.update({
     "LS216": Rule(WARNING, "fixed expression written with Arabic digits (GB/T 15835 4.2.3)"),
     "LS217": Rule(WARNING, "thousands separators (GB/T 15835 5.1.1.1)"),
     "LS218": Rule(WARNING, "quotes nested in the wrong order (GB/T 15834 5.8.3.4)"),
+    "LS301": Rule(WARNING, "one-to-many conversion of a Traditional edition to review"),
 })
 
 BRACKETS = {"（": "）", "《": "》", "【": "】", "〔": "〕", "〈": "〉", "〖": "〗"}
