@@ -32,6 +32,8 @@ from ..zh.labels import labels
 from .package import PackageFiles, unique_ascii_path
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 XHTML_TYPE = "application/xhtml+xml"
 
 # Primary language subtags written right to left (Uyghur, ug, matters to Chinese publishers).
@@ -111,8 +113,10 @@ def render_documents(book: Book, package: PackageFiles, page_breaks: tuple[PageB
     documents = []
     cover = package.cover()
     if cover is not None:
+        width, height = package.cover_size()
         documents.append(renderer.document(
-            "cover.xhtml.j2", "cover.xhtml", "cover", labels["cover"], "cover", image=cover,
+            "cover.xhtml.j2", "cover.xhtml", "cover", labels["cover"], "cover",
+            properties=("svg",), image=cover, width=width, height=height,
             alt=f"{labels['cover']}：{book.meta.title}"))
     documents += [
         renderer.document("titlepage.xhtml.j2", "titlepage.xhtml", "titlepage", book.meta.title,
@@ -154,7 +158,8 @@ def _toc_entry(section: Section, path: str) -> TocEntry:
 
 def _localize_images(xhtml: str, folder: str, package: PackageFiles, photos: tuple[Photo, ...],
                      fallback: SourceRef) -> bytes:
-    """Point every <img> of a rendered document at its copy inside the EPUB.
+    """Point every <img> (and the cover's SVG <image>) of a rendered document at its copy
+    inside the EPUB.
 
     Image sources are relative to manuscript/, not to the document. Parsing the document here
     also proves it well-formed before EPUBCheck (or a reader) would find out.
@@ -162,11 +167,12 @@ def _localize_images(xhtml: str, folder: str, package: PackageFiles, photos: tup
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     tree = etree.fromstring(xhtml.encode("utf-8"), parser).getroottree()
     sources = {photo.file: photo.source for photo in photos if photo.source}
-    for img in tree.iter(f"{{{XHTML_NS}}}img"):
-        src = img.get("src", "")
+    for img in tree.iter(f"{{{XHTML_NS}}}img", f"{{{SVG_NS}}}image"):
+        attribute = "src" if img.tag == f"{{{XHTML_NS}}}img" else XLINK_HREF
+        src = img.get(attribute, "")
         stored = package.image(src, sources.get(src, fallback))
         if stored is not None:
-            img.set("src", posixpath.relpath(stored, folder))
+            img.set(attribute, posixpath.relpath(stored, folder))
     return etree.tostring(tree, xml_declaration=True, encoding="utf-8")
 
 

@@ -3,9 +3,16 @@
 A full Noto Serif CJK face is over 20 MB; the characters a book really draws are a few hundred
 to a few thousand, about 180 bytes each once subset and compressed. So every font the book's
 CSS would use is cut down to exactly those characters (plus the punctuation the typography
-needs) and stored in the EPUB as WOFF2, with ``@font-face`` rules and role rules that put the
-embedded family first. Reading systems that honour publisher fonts then draw the intended
-faces; the others still get the system families and the generic family after it.
+needs) and stored in the EPUB as plain OpenType (CFF outlines, ``.otf``) or TrueType (``.ttf``),
+as the source face is, with ``@font-face`` rules and role rules that put the embedded family
+first. Reading systems that honour publisher fonts then draw the intended faces; the others
+still get the system families and the generic family after it.
+
+Why not WOFF2 or WOFF: Kindle (KindleGen, Kindle Previewer) reads OpenType and TrueType only;
+calibre's AZW3 conversion drops WOFF2 and WOFF 1.0 fonts alike (measured: no font left in the
+AZW3), and Kobo's reader fails on WOFF2. Inside the EPUB's zip, deflate takes most of what WOFF
+would save: the sample's fonts are 12% larger as OpenType than as WOFF2 and the same size as
+WOFF 1.0 (see docs/epub.md), so the format every target reads costs a few kilobytes.
 
 Which role and weight each character is drawn in is read from the documents as the CSS
 assigns them (``font_usage``). Then, as CSS font matching does, the face of the role's first
@@ -19,7 +26,7 @@ every reading system has, while some older ones (Adobe RMSDK) ignore ``unicode-r
 would use one source for every character.
 
 Subsets are deterministic: the same fonts and documents give the same bytes (the ``head``
-table keeps the source font's dates, WOFF2's Brotli compression is deterministic).
+table keeps the source font's dates).
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont, newTable
 
 from ..fonts.roles import (  # noqa: F401
     ROLE_NAMES,
@@ -55,7 +64,6 @@ from ..model import FontFace, FontRole, FontSet
 
 __all__ = [
     "FEATURES",
-    "FLAVORS",
     "STYLESHEET",
     "TYPOGRAPHY_CHARACTERS",
     "EmbeddedFont",
@@ -67,10 +75,9 @@ __all__ = [
     "is_invisible",
 ]
 
-# Font files by flavor: media type (EPUB 3.3 core media types all), file suffix, CSS format().
-FLAVORS = ("woff2", "sfnt")
-_FORMATS = {"font/woff2": (".woff2", "woff2"), "font/otf": (".otf", "opentype"),
-            "font/ttf": (".ttf", "truetype")}
+# Font files by outline format: media type (EPUB 3.3 core media types both), file suffix, CSS
+# format().
+_FORMATS = {"font/otf": (".otf", "opentype"), "font/ttf": (".ttf", "truetype")}
 FOLDER = "fonts"  # inside the EPUB's package folder
 STYLESHEET = "style/book.css"  # where the CSS goes; its url()s are relative to it
 
@@ -78,7 +85,11 @@ STYLESHEET = "style/book.css"  # where the CSS goes; its url()s are relative to 
 # normalizer may produce and the space and digits (page numbers, list numbers, dates). Added
 # to every body, heading and caption subset, so that small edits and reader-generated text
 # (list markers, page-lists) do not fall back to another face.
-TYPOGRAPHY_CHARACTERS = "，。、；：？！“”‘’「」『』（）《》〈〉【】—…·％ 0123456789"
+# EMPHASIS_MARK is the glyph of the emphasis dots (着重号): a reading system draws it from the
+# emphasized text's font, so the face must carry it or the dots come from a system font (or
+# not at all).
+EMPHASIS_MARK = "●"
+TYPOGRAPHY_CHARACTERS = "，。、；：？！“”‘’「」『』（）《》〈〉【】—…·％ 0123456789" + EMPHASIS_MARK
 TYPOGRAPHY_ROLES = ("body", "heading", "caption")
 
 # OpenType features kept (all others are dropped with their lookups and the glyphs only they
@@ -105,9 +116,9 @@ NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14, 16, 17)
 class EmbeddedFont:
     """One subset font file stored in the EPUB."""
 
-    path: str  # inside the EPUB package folder, e.g. "fonts/body-400.woff2"
+    path: str  # inside the EPUB package folder, e.g. "fonts/body-400.otf"
     data: bytes
-    media_type: str  # "font/woff2" ("font/otf" or "font/ttf" with flavor="sfnt")
+    media_type: str  # "font/otf" (CFF outlines) or "font/ttf" (TrueType outlines)
     family: str  # the CSS family name of its @font-face rule, e.g. "luoshu body"
     weight: int
     role: str
@@ -134,21 +145,16 @@ class EmbeddedFonts:
 # --- embedding ---------------------------------------------------------------------------
 
 
-def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes], *,
-                flavor: str = "woff2") -> EmbeddedFonts:
+def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes]) -> EmbeddedFonts:
     """The subset fonts that draw every character of *documents*, and the CSS using them.
 
     For each (role, weight) the documents use, the face of each of the role's families closest
     to that weight (as CSS font matching picks it) takes the characters its character map has
-    and no earlier family took; each face that takes any becomes one WOFF2 subset. A character
-    no family has is left out (``coverage_problems`` reports it; ``fonts.check_coverage``
-    stops a build before that). Roles without text get no font, only their CSS rule.
-
-    *flavor* "woff2" (the default: about 12% smaller inside the zip) or "sfnt" (plain
-    OpenType/TrueType, ``font/otf`` or ``font/ttf``, for reading systems older than WOFF2).
+    and no earlier family took; each face that takes any becomes one OpenType subset. A
+    character no family has is left out (``coverage_problems`` reports it;
+    ``fonts.check_coverage`` stops a build before that). Roles without text get no font, only
+    their CSS rule.
     """
-    if flavor not in FLAVORS:
-        raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
     scan = scan_documents(documents)
     systems = language_systems(scan.languages)
     embedded = []
@@ -158,7 +164,7 @@ def embed_fonts(fonts: FontSet, documents: Iterable[str | bytes], *,
         family, stem = _names(role.name, index)
         data, covered, media_type = _subset_face(
             str(face.path), face.index, face.path.stat().st_mtime_ns, frozenset(characters),
-            frozenset(systems) if systems is not None else None, flavor)
+            frozenset(systems) if systems is not None else None)
         suffix = _FORMATS[media_type][0]
         embedded.append(EmbeddedFont(
             path=f"{FOLDER}/{stem}-{face.weight}{suffix}", data=data,
@@ -187,21 +193,61 @@ def _plan(fonts: FontSet, scan: FontUsage) -> dict[tuple[int, int, FontFace], tu
         if role_name in TYPOGRAPHY_ROLES:
             optional |= set(TYPOGRAPHY_CHARACTERS)
         optional -= required
-        for index, family in enumerate(role.families):
-            faces = [face for face in role.faces if face.family == family]
-            if not faces or not required:
-                continue
-            face = match_weight(weight, faces)
+        chosen = [(index, match_weight(weight, faces))
+                  for index, faces in _faces_by_family(role)]
+        for position, (index, face) in enumerate(chosen):
+            if not required:
+                break
             cmap = character_map(face)
-            taken = {c for c in required if ord(c) in cmap}
+            withheld: set[str] = set()
+            if any(_full_width_quotes(later) for _, later in chosen[position + 1:]):
+                # Chinese quotes take a full em; a face drawn with Latin-width ones (LXGW
+                # WenKai's are 350/1000: “汛” looks cramped) leaves them to a later family that
+                # has full-width ones (the Kai caption's Song fallback, as a typesetter would).
+                withheld = _narrow_quotes(face)
+            taken = {c for c in required if ord(c) in cmap} - withheld
             if not taken:
                 continue
             required -= taken
-            extra = {c for c in optional if ord(c) in cmap}
+            extra = {c for c in optional if ord(c) in cmap} - withheld
             optional -= extra
             entry = plan.setdefault((ROLE_NAMES.index(role_name), index, face), (role, set()))
             entry[1].update(taken | extra)
     return plan
+
+
+def _faces_by_family(role: FontRole) -> list[tuple[int, list[FontFace]]]:
+    """(index of the family in the role, its faces) for each family that has faces."""
+    families = [(index, [face for face in role.faces if face.family == family])
+                for index, family in enumerate(role.families)]
+    return [(index, faces) for index, faces in families if faces]
+
+
+QUOTES = "“”‘’"
+
+
+def _narrow_quotes(face: FontFace) -> set[str]:
+    """The Chinese quotation marks *face* draws narrower than nine tenths of an em."""
+    widths = _quote_widths(str(face.path), face.index, face.path.stat().st_mtime_ns)
+    return {quote for quote, width in widths.items() if width < 0.9}
+
+
+def _full_width_quotes(face: FontFace) -> bool:
+    widths = _quote_widths(str(face.path), face.index, face.path.stat().st_mtime_ns)
+    return len(widths) == len(QUOTES) and min(widths.values()) >= 0.9
+
+
+@functools.lru_cache(maxsize=64)
+def _quote_widths(path: str, index: int, mtime_ns: int) -> dict[str, float]:
+    """Advance widths (in ems) of the quotation marks the face has, by its default glyphs."""
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        cmap = font.getBestCmap() or {}
+        em = font["head"].unitsPerEm
+        return {quote: font["hmtx"][cmap[ord(quote)]][0] / em
+                for quote in QUOTES if ord(quote) in cmap}
+    finally:
+        font.close()
 
 
 def _names(role: str, index: int) -> tuple[str, str]:
@@ -230,7 +276,7 @@ def _keep_language_systems(font: TTFont, systems: set[str] | None) -> None:
 
 @functools.lru_cache(maxsize=32)
 def _subset_face(path: str, index: int, mtime_ns: int, characters: frozenset[str],
-                 systems: frozenset[str] | None, flavor: str) -> tuple[bytes, frozenset[str], str]:
+                 systems: frozenset[str] | None) -> tuple[bytes, frozenset[str], str]:
     """The face at *path*/*index* cut down to *characters*.
 
     A pure function of the font file (its path and modification time name it) and the
@@ -238,10 +284,10 @@ def _subset_face(path: str, index: int, mtime_ns: int, characters: frozenset[str
     process subsets each distinct cut once. (Subsetting a CJK font takes seconds.)
     """
     font = TTFont(path, fontNumber=index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
-    return _subset(font, set(characters), set(systems) if systems is not None else None, flavor)
+    return _subset(font, set(characters), set(systems) if systems is not None else None)
 
 
-def _subset(font: TTFont, characters: set[str], systems: set[str] | None, flavor: str
+def _subset(font: TTFont, characters: set[str], systems: set[str] | None
             ) -> tuple[bytes, frozenset[str], str]:
     """*font* cut down to *characters*: its bytes, the characters it covers, its media type."""
     try:
@@ -257,21 +303,59 @@ def _subset(font: TTFont, characters: set[str], systems: set[str] | None, flavor
         options.notdef_outline = False
         options.recalc_bounds = False
         options.recalc_timestamp = False
-        options.flavor = flavor if flavor == "woff2" else None
+        options.flavor = None
         subsetter = ft_subset.Subsetter(options)
         subsetter.populate(unicodes=sorted(ord(c) for c in characters))
         subsetter.subset(font)
+        if "CFF " in font:
+            _to_truetype(font)
         covered = frozenset(chr(u) for u in (font.getBestCmap() or {}))
-        if flavor == "woff2":
-            font.flavor, media_type = "woff2", "font/woff2"
-        else:
-            font.flavor = None
-            media_type = "font/otf" if ("CFF " in font or "CFF2" in font) else "font/ttf"
+        font.flavor = None  # plain sfnt, whatever the source was (a WOFF in fonts/)
+        media_type = "font/otf" if "CFF2" in font else "font/ttf"
         buffer = io.BytesIO()
         font.save(buffer)
         return buffer.getvalue(), covered, media_type
     finally:
         font.close()
+
+
+def _to_truetype(font: TTFont) -> None:
+    """Redraw a CFF (PostScript-outline) font's glyphs as TrueType quadratic outlines.
+
+    KindleGen warns that CFF fonts "may not render clearly on all Kindle readers" (W14029),
+    and some older readers' rasterizers handle TrueType only. Cubic curves become quadratic
+    ones within a thousandth of an em (cu2qu); the subset has no hinting to lose. VORG, the
+    CFF-only vertical origins, goes: vertical text takes them from vmtx, which agrees.
+    """
+    glyph_set = font.getGlyphSet()
+    order = font.getGlyphOrder()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, glyphs
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    font.recalcBBoxes = True  # glyph, maxp, head and hhea boxes follow the new outlines
+    glyf.compile(font)  # computes each glyph's bounding box
+    metrics = font["hmtx"].metrics
+    for name in order:  # left side bearings follow the new outlines' boxes
+        metrics[name] = (metrics[name][0], getattr(glyphs[name], "xMin", 0))
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+                  "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
+                  "maxComponentElements", "maxComponentDepth", "maxPoints", "maxContours",
+                  "maxCompositePoints", "maxCompositeContours"):
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    font["head"].glyphDataFormat = 0
+    font["post"].formatType = 3.0  # no glyph names, as the subset asked
+    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 # --- CSS -----------------------------------------------------------------------------------

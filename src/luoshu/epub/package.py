@@ -11,10 +11,14 @@ Stylesheets and SVG images are stored as they are, so what they name inside is c
 from __future__ import annotations
 
 import dataclasses
+import io
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from lxml import etree
+from PIL import Image
 
 from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles, decode_data_uri, media_type
@@ -166,10 +170,31 @@ class PackageFiles:
         self._stored[COVER_KEY] = path
         return COVER_KEY
 
+    def cover_size(self) -> tuple[int, int]:
+        """The stored cover image's size in pixels (after ``cover``)."""
+        path = self._stored[COVER_KEY]
+        content = next(r.content for r in self.resources if r.path == path)
+        if path.endswith(".svg"):
+            return _svg_size(content)
+        with Image.open(io.BytesIO(content)) as image:
+            return image.size
+
     def _store(self, wanted: str, kind: str, content: bytes, fallback: str) -> str:
         path = unique_ascii_path(wanted, self._taken, fallback)
         self.resources.append(Resource(path, f"res-{len(self.resources) + 1}", kind, content))
         return path
+
+
+def _svg_size(content: bytes) -> tuple[int, int]:
+    """An SVG cover's size from its viewBox (or width and height); 2:3 when it gives none."""
+    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    numbers = re.findall(r"[-+]?\d*\.?\d+", root.get("viewBox") or "")
+    if len(numbers) == 4 and float(numbers[2]) > 0 and float(numbers[3]) > 0:
+        return round(float(numbers[2])), round(float(numbers[3]))
+    try:
+        return round(float(root.get("width", ""))), round(float(root.get("height", "")))
+    except ValueError:
+        return 1600, 2400
 
 
 def _data_uri_type(uri: str, source: SourceRef) -> str:

@@ -3,8 +3,15 @@
 
 Layout inside the container (``EPUB/`` is ebooklib's package folder)::
 
+    META-INF/container.xml  META-INF/com.apple.ibooks.display-options.xml
     EPUB/content.opf  EPUB/toc.ncx  EPUB/nav.xhtml  EPUB/titlepage.xhtml  EPUB/gallery.xhtml
-    EPUB/text/<section>.xhtml  EPUB/style/book.css  EPUB/images/<photo>
+    EPUB/text/<section>.xhtml  EPUB/style/book.css  EPUB/images/<photo>  EPUB/fonts/<subset>
+
+One file for every store and reading system: besides EPUB 3 it carries what the others read —
+the NCX with the print page list (Kindle, calibre; luoshu.epub.ncx), the EPUB 2 guide (cover,
+contents and start of the text: KindleGen and calibre find the cover page there and do not
+add a second one), the cover image named the EPUB 2 way, and Apple Books' display options
+asking for the embedded fonts (without them Apple Books sets the book in its own).
 
 Our XHTML comes from Jinja2 templates (``templates/epub/``); ebooklib writes the OPF, the NCX
 and a first zip. Where ebooklib would get in the way of a valid, reproducible book, we step
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +35,21 @@ from ..errors import raise_if_errors
 from ..files import zips
 from ..layout.pagemap import PageBreak
 from ..model import Book, BookMeta, script_of
+from ..zh.labels import labels
 from .documents import XHTML_TYPE, Document, TocEntry, direction, render_documents
+from .ncx import finish_ncx, page_targets
 from .package import PackageFiles, Resource
+
+# Apple Books sets a book in the reader's choice of font unless the book asks for its own: the
+# EPUB 3 way (ibooks:specified-fonts in the OPF) and the file older versions read.
+APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_OPTIONS_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n'
+                     b'<platform name="*">\n<option name="specified-fonts">true</option>\n'
+                     b'</platform>\n</display_options>\n')
+IBOOKS_PREFIX = ("ibooks", "http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/")
+# What introduces a subtitle in print (——写在…) is typography, not part of its words: the OPF
+# gives the words, since calibre shows "title: subtitle" and stores list the two apart.
+SUBTITLE_LEADERS = "—―-–~～:：·• \u3000"
 
 
 def write_epub(book: Book, destination: Path, modified: datetime.datetime,
@@ -43,31 +64,52 @@ def write_epub(book: Book, destination: Path, modified: datetime.datetime,
     modified = _as_utc(modified)
     package = PackageFiles(book)
     documents, toc = render_documents(book, package, tuple(page_breaks))
-    package.finish_fonts([document.content for document in documents])
+    embedded = package.finish_fonts([document.content for document in documents])
     raise_if_errors(package.problems)
 
     ebook = _ebooklib_book(book, documents, package.resources, toc, bool(page_breaks))
+    if embedded is not None and embedded.fonts:
+        ebook.add_prefix(*IBOOKS_PREFIX)
+        ebook.add_metadata(None, "meta", "true", {"property": "ibooks:specified-fonts"})
     archive = io.BytesIO()
     ebooklib_epub.write_epub(archive, ebook, {
         "mtime": modified,  # without it ebooklib writes datetime.now() as dcterms:modified
         "raise_exceptions": True,  # otherwise ebooklib swallows OSError and returns False
-        "epub2_guide": False,
-        "play_order": {"enabled": True, "start_from": 1},  # NCX navPoints in reading order
+        "epub2_guide": True,
+        "epub3_landmark": False,  # our nav.xhtml has the landmarks already
+        "play_order": {"enabled": True, "start_from": 1},  # renumbered by finish_ncx
     })
+    first = ["mimetype", "META-INF/container.xml"]
+    if embedded is not None and embedded.fonts:
+        with zipfile.ZipFile(archive, "a") as container:
+            container.writestr(APPLE_OPTIONS, APPLE_OPTIONS_XML)
+        first.append(APPLE_OPTIONS)
+    nav = next(document for document in documents if "nav" in document.properties)
+    finish = _Finisher(book, [(d.path, d.content) for d in documents], page_targets(nav.content))
     # ebooklib dates entries "now"; OCF wants mimetype first and stored uncompressed.
     zips.rewrite_reproducibly(archive.getvalue(), destination, modified,
-                                  first=("mimetype",), stored=("mimetype",),
-                                  transform=lambda name, data: _finish_file(book, name, data))
+                              first=tuple(first), stored=("mimetype",), transform=finish)
 
 
-def _finish_file(book: Book, name: str, data: bytes) -> bytes:
-    """What ebooklib cannot write: the package's xml:lang (Ace and EPUB Accessibility ask for
-    it; ebooklib puts the language only in dc:language)."""
-    if not name.endswith(".opf"):
+@dataclass(frozen=True)
+class _Finisher:
+    """What ebooklib cannot write, done to its files on the way into the final zip."""
+
+    book: Book
+    spine: list[tuple[str, bytes]]  # (path inside EPUB/, content) in reading order
+    pages: list[tuple[str, str]]  # the page list: (label, href relative to EPUB/)
+
+    def __call__(self, name: str, data: bytes) -> bytes:
+        if name.endswith(".opf"):
+            # The package's xml:lang (Ace and EPUB Accessibility ask for it; ebooklib puts the
+            # language only in dc:language).
+            root = etree.fromstring(data)
+            root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.meta.language)
+            return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+        if name.endswith(".ncx"):
+            return finish_ncx(data, self.book.meta.language, self.spine, self.pages,
+                              labels(self.book.meta.language)["page_list"])
         return data
-    root = etree.fromstring(data)
-    root.set("{http://www.w3.org/XML/1998/namespace}lang", book.meta.language)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
 # --- packaging with ebooklib ---------------------------------------------------------------
@@ -117,6 +159,20 @@ def _ebooklib_book(book: Book, documents: list[Document], resources: list[Resour
 
     ebook.spine = list(items.values())
     ebook.toc = [_ncx_entry(entry, items) for entry in toc]
+    cover_image = next((r for r in resources if "cover-image" in r.properties), None)
+    if cover_image is not None:
+        # The EPUB 2 way of naming the cover image, which older Kobo and Adobe readers use.
+        ebook.add_metadata(None, "meta", "", {"name": "cover",
+                                               "content": cover_image.manifest_id})
+    # The EPUB 2 guide: KindleGen takes the cover and the start of reading from it, and calibre
+    # recognises the cover page by it (and then does not add a cover page of its own).
+    labels_ = labels(book.meta.language)
+    guide = [("cover", "cover.xhtml", labels_["cover"]), ("toc", "nav.xhtml#toc", labels_["toc"])]
+    sections = [d for d in documents if d.path.startswith("text/")]
+    if sections:
+        guide.append(("text", sections[0].path, labels_["bodymatter"]))
+    ebook.guide = [{"type": kind, "href": href, "title": title} for kind, href, title in guide
+                   if href.partition("#")[0] in items]
     return ebook
 
 
@@ -126,6 +182,12 @@ def _add_metadata(ebook: ebooklib_epub.EpubBook, meta: BookMeta) -> None:
     # both are replaced so that the OPF depends on the book only.
     ebook.IDENTIFIER_ID = "pub-id"
     ebook.set_identifier(meta.identifier)
+    isbn = _isbn_digits(meta.identifier)
+    if isbn:
+        # ONIX code list 5: 15 is an ISBN-13, 02 an ISBN-10 (stores read the type from here).
+        ebook.add_metadata(None, "meta", "15" if len(isbn) == 13 else "02",
+                           {"refines": "#pub-id", "property": "identifier-type",
+                            "scheme": "onix:codelist5"})
     ebook.set_unique_metadata("OPF", "generator", "",
                               {"name": "generator", "content": f"luoshu {__version__}"})
     ebook.set_language(meta.language)
@@ -135,8 +197,9 @@ def _add_metadata(ebook: ebooklib_epub.EpubBook, meta: BookMeta) -> None:
     ebook.title = meta.title  # the NCX's docTitle; set_title would add a dc:title without an id
     ebook.add_metadata("DC", "title", meta.title, {"id": "title"})
     ebook.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
-    if meta.subtitle:
-        ebook.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+    subtitle = (meta.subtitle or "").lstrip(SUBTITLE_LEADERS).strip()
+    if subtitle:
+        ebook.add_metadata("DC", "title", subtitle, {"id": "subtitle"})
         ebook.add_metadata(None, "meta", "subtitle",
                            {"refines": "#subtitle", "property": "title-type"})
     for number, author in enumerate(meta.authors, start=1):
@@ -159,6 +222,14 @@ def _add_accessibility(ebook: ebooklib_epub.EpubBook, book: Book, features: Feat
     ebook.namespaces["a11y"] = "http://www.idpf.org/epub/vocab/package/a11y/#"
     for name, value in accessibility_metadata(book, features):
         ebook.add_metadata(None, "meta", value, {"property": name})
+
+
+def _isbn_digits(identifier: str) -> str | None:
+    """The ISBN of a ``urn:isbn:`` identifier, digits only (the check was made on loading)."""
+    if not identifier.lower().startswith("urn:isbn:"):
+        return None
+    digits = "".join(c for c in identifier[9:] if c.isalnum()).upper()
+    return digits if len(digits) in (10, 13) else None
 
 
 def _ncx_entry(entry: TocEntry, items: dict[str, _Prerendered]) -> object:
