@@ -168,7 +168,7 @@ def ambiguities(texts: Sequence[str], variant: str) -> list[list[Ambiguity]]:
         number = max(i for i, s in enumerate(starts) if s <= start)
         local = start - starts[number]
         found[number].append(Ambiguity(local, local + (end - start), source, converted,
-                                       _candidates_of(source, candidates)))
+                                       _regional(variant, _candidates_of(source, candidates))))
     for number, text in enumerate(texts):
         taken = {i for a in found[number] for i in range(a.start, a.end)}
         found[number] += [a for a in _phrase_conflicts(text, variant, candidates)
@@ -212,7 +212,7 @@ def _phrase_conflicts(text: str, variant: str, candidates: Mapping[str, tuple[st
             said = reading(window)[index - start]
             if said != default and said != converted[index]:
                 found.append(Ambiguity(index, index + 1, char, converted[index],
-                                       _candidates_of(char, candidates),
+                                       _regional(variant, _candidates_of(char, candidates)),
                                        (window, reading(window))))
                 break
     return found
@@ -303,3 +303,16 @@ def _candidates_of(source: str, candidates: Mapping[str, tuple[str, ...]]
     if source in candidates and len(source) > 1:
         return ((source, candidates[source]),)
     return tuple((char, candidates[char]) for char in dict.fromkeys(source) if char in candidates)
+
+
+# The regional step after Simplified → Traditional, applied to the candidates shown (裏 is 裡
+# in Taiwan).
+_REGIONAL = {"s2tw": "t2tw", "s2twp": "t2tw", "s2hk": "t2hk"}
+
+
+def _regional(variant: str, found: tuple[tuple[str, tuple[str, ...]], ...]
+              ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if variant not in _REGIONAL:
+        return found
+    return tuple((source, tuple(dict.fromkeys(_converter(_REGIONAL[variant]).convert(value)
+                                              for value in values))) for source, values in found)
