@@ -312,18 +312,17 @@ def review_items(book: Book, edition: Edition, overrides: Overrides
     for _, _, text, markdown in texts:
         flags = protect(text, markdown=markdown).flags
         # Protected characters become placeholders; line breaks stay, for the line numbers.
-        chars = [c if f == FREE or c == "\n" else PLACEHOLDER
-                 for c, f in zip(text, flags, strict=True)]
-        for match in overrides.spans(text):
-            if all(f == FREE for f in flags[match.start():match.end()]):
-                used.add(match.group())
-                chars[match.start():match.end()] = PLACEHOLDER * (match.end() - match.start())
-        masked.append("".join(chars))
+        masked.append("".join(c if f == FREE or c == "\n" else PLACEHOLDER
+                              for c, f in zip(text, flags, strict=True)))
+        # In use: the phrase is in the text, even where a longer or earlier override wins.
+        used.update(phrase for phrase in overrides.phrases if phrase in text)
     found = ambiguities(masked, edition.options.variant)
     items = []
     for (path, line, text, markdown), spans, clean in zip(texts, found, masked, strict=True):
+        settled = {i for m in overrides.spans(clean) for i in range(m.start(), m.end())}
         for span in spans:
-            items.append(_item(edition, path, line, text, markdown, clean, span, overrides))
+            if not settled.intersection(range(span.start, span.end)):
+                items.append(_item(edition, path, line, text, markdown, clean, span, overrides))
     return items, used
 
 

@@ -112,8 +112,21 @@ def convert(text: str, variant: str, overrides: Overrides = NO_OVERRIDES,
 
 
 def _convert_free(text: str, variant: str, overrides: Overrides) -> str:
+    spans = overrides.spans(text)
+    if not spans:
+        return _opencc(text, variant)
+    whole = _opencc(text, variant)
+    if len(whole) == len(text) and all(len(overrides.phrases[m.group()]) == len(m.group())
+                                       for m in spans):
+        # The editor's phrases written over OpenCC's conversion of the whole text, so the
+        # text around them keeps its phrases (万人助万企 with 人助万企 overridden: 万人 stays
+        # a phrase), as the review saw it.
+        chars = list(whole)
+        for match in spans:
+            chars[match.start():match.end()] = overrides.phrases[match.group()]
+        return "".join(chars)
     out, position = [], 0
-    for match in overrides.spans(text):
+    for match in spans:
         out.append(_opencc(text[position:match.start()], variant))
         out.append(overrides.phrases[match.group()])
         position = match.end()
@@ -152,8 +165,8 @@ def _beside_chinese(text: str, index: int) -> bool:
 
 
 def ambiguities(texts: Sequence[str], variant: str) -> list[list[Ambiguity]]:
-    """The one-to-many conversions OpenCC makes in each of *texts* (protected characters and
-    override phrases already replaced by PLACEHOLDER), in one run of OpenCC's tool."""
+    """The one-to-many conversions OpenCC makes in each of *texts* (protected characters
+    already replaced by PLACEHOLDER), in one run of OpenCC's tool."""
     joined = "\n".join(texts)
     if not _HAN.search(joined):
         return [[] for _ in texts]
