@@ -1,4 +1,4 @@
-"""The ``luoshu`` command line: ``luoshu build`` and ``luoshu check``.
+"""The ``luoshu`` command line: ``luoshu build``, ``check``, ``verify``, ``batch``, ``serve``.
 
 Exit codes of ``build``: 0 success; 1 a problem with the input (one ``file:line: message`` line
 per problem on stderr, never a traceback); 2 bad usage (click's convention).
@@ -203,6 +203,37 @@ def verify(path: Path, no_epubcheck: bool) -> None:
         sys.exit(1)
     click.echo(f"luoshu verify: {path}: the bag, its checksums, the build record, the PDF/A "
                "and the EPUB are sound")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder: each project builds into OUT/<project folder name>/.")
+@click.option("--format", "formats", callback=_parse_formats, metavar="LIST",
+              help=f"Comma-separated formats for every project: {', '.join(FORMATS)} "
+                   "(default: each book.toml's [output] formats).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Build processes on this machine (default: one per CPU).")
+@click.option("--scheduler", metavar="tcp://HOST:8786",
+              help="Build on the workers of this Dask scheduler instead of this machine.")
+@click.option("--force", is_flag=True, help="Rebuild every project, even those up to date.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors, as 'luoshu build --strict'.")
+@click.option("--debug", is_flag=True, help="Show Dask's own log lines (for bug reports).")
+def batch(source: Path, out: Path, formats, jobs: int | None, scheduler: str | None,
+          force: bool, strict: bool, debug: bool) -> None:
+    """Build many book projects: every subfolder of SOURCE with a book.toml, or the project
+    folders SOURCE (a text file) lists, one per line.
+
+    Each builds into OUT/<name>/ exactly as 'luoshu build' would. Projects whose outputs are up
+    to date are skipped; a broken project fails alone. Writes OUT/batch-report.json. Exits 1
+    when any project failed.
+    """
+    if jobs and scheduler:
+        raise click.UsageError("--jobs is for this machine; with --scheduler the workers decide")
+    from .batch.console import main as run_batch  # loads Dask only for this command
+    from .batch.task import Settings
+
+    sys.exit(run_batch(source, out, Settings(formats, strict, force), jobs, scheduler, debug))
 
 
 @main.command()
