@@ -104,7 +104,10 @@ def test_opf_metadata(built):
     assert modified.text == "2024-05-01T08:00:00Z"
 
     titles = {t.get("id"): t.text for t in metadata.iterfind("dc:title", NS)}
-    assert list(titles.values()) == [meta.title, meta.subtitle]
+    # The subtitle's words without the dash that introduces it in print (calibre shows
+    # "title: subtitle").
+    assert meta.subtitle.startswith("——")
+    assert list(titles.values()) == [meta.title, meta.subtitle.removeprefix("——")]
     title_types = {m.get("refines"): m.text
                    for m in metadata.iterfind("opf:meta[@property='title-type']", NS)}
     assert title_types == {f"#{i}": kind for i, kind in zip(titles, ["main", "subtitle"])}
@@ -238,3 +241,31 @@ def test_two_writes_are_byte_identical(built, tmp_path):
     assert (tmp_path / "moved.epub").read_bytes() == destination.read_bytes()
     with zipfile.ZipFile(again) as archive:
         assert {info.date_time for info in archive.infolist()} == {(2024, 5, 1, 8, 0, 0)}
+
+
+def test_every_store_finds_what_it_reads(built):
+    """Kindle, calibre, Apple Books and older readers: the EPUB 2 guide, the cover image named
+    the EPUB 2 way, Apple's specified-fonts, the NCX page list in reading order."""
+    book, _, files = built
+    opf_path, opf = opf_of(files)
+    folder = PurePosixPath(opf_path).parent
+    guide = {r.get("type"): r.get("href") for r in opf.iterfind("opf:guide/opf:reference", NS)}
+    assert guide["cover"] == "cover.xhtml" and guide["toc"] == "nav.xhtml#toc"
+    assert guide["text"].startswith("text/")
+    cover_id = opf.find("opf:metadata/opf:meta[@name='cover']", NS).get("content")
+    cover = opf.find(f"opf:manifest/opf:item[@id='{cover_id}']", NS)
+    assert cover.get("properties") == "cover-image"
+    assert opf.findtext("opf:metadata/opf:meta[@property='ibooks:specified-fonts']",
+                        namespaces=NS) == "true"
+    assert "ibooks: http://vocabulary.itunes.apple.com/" in opf.get("prefix")
+    assert b'<option name="specified-fonts">true</option>' in \
+        files["META-INF/com.apple.ibooks.display-options.xml"]
+    if book.meta.identifier.startswith("urn:isbn:"):
+        kind = opf.find("opf:metadata/opf:meta[@property='identifier-type']", NS)
+        assert (kind.get("refines"), kind.get("scheme"), kind.text) == \
+            ("#pub-id", "onix:codelist5", "15")
+    ncx = document(files, str(folder / "toc.ncx"))
+    orders = [int(e.get("playOrder")) for e in ncx.iter(f"{{{NS['ncx']}}}navPoint",
+                                                        f"{{{NS['ncx']}}}pageTarget")]
+    assert sorted(set(orders)) == list(range(1, len(set(orders)) + 1))
+    assert ncx.get(XML_LANG) == book.meta.language

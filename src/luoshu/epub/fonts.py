@@ -199,12 +199,12 @@ def _plan(fonts: FontSet, scan: FontUsage) -> dict[tuple[int, int, FontFace], tu
             if not required:
                 break
             cmap = character_map(face)
-            withheld: set[str] = set()
-            if any(_full_width_quotes(later) for _, later in chosen[position + 1:]):
-                # Chinese quotes take a full em; a face drawn with Latin-width ones (LXGW
-                # WenKai's are 350/1000: “汛” looks cramped) leaves them to a later family that
-                # has full-width ones (the Kai caption's Song fallback, as a typesetter would).
-                withheld = _narrow_quotes(face)
+            # Chinese quotes take a full em; a face drawn with Latin-width ones (LXGW WenKai's
+            # are 350/1000: “汛” looks cramped) leaves them to a later family that has
+            # full-width ones (the Kai caption's Song fallback, as a typesetter would).
+            withheld = {quote for quote in _narrow_quotes(face)
+                        if any(_quote_widths(later).get(quote, 0) >= 0.9
+                               for _, later in chosen[position + 1:])}
             taken = {c for c in required if ord(c) in cmap} - withheld
             if not taken:
                 continue
@@ -228,17 +228,15 @@ QUOTES = "“”‘’"
 
 def _narrow_quotes(face: FontFace) -> set[str]:
     """The Chinese quotation marks *face* draws narrower than nine tenths of an em."""
-    widths = _quote_widths(str(face.path), face.index, face.path.stat().st_mtime_ns)
-    return {quote for quote, width in widths.items() if width < 0.9}
+    return {quote for quote, width in _quote_widths(face).items() if width < 0.9}
 
 
-def _full_width_quotes(face: FontFace) -> bool:
-    widths = _quote_widths(str(face.path), face.index, face.path.stat().st_mtime_ns)
-    return len(widths) == len(QUOTES) and min(widths.values()) >= 0.9
+def _quote_widths(face: FontFace) -> dict[str, float]:
+    return _quote_widths_of(str(face.path), face.index, face.path.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=64)
-def _quote_widths(path: str, index: int, mtime_ns: int) -> dict[str, float]:
+def _quote_widths_of(path: str, index: int, mtime_ns: int) -> dict[str, float]:
     """Advance widths (in ems) of the quotation marks the face has, by its default glyphs."""
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
@@ -347,11 +345,11 @@ def _to_truetype(font: TTFont) -> None:
         metrics[name] = (metrics[name][0], getattr(glyphs[name], "xMin", 0))
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
-    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+    for name in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
                   "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
                   "maxComponentElements", "maxComponentDepth", "maxPoints", "maxContours",
                   "maxCompositePoints", "maxCompositeContours"):
-        setattr(maxp, field, 0)
+        setattr(maxp, name, 0)
     maxp.maxZones = 1
     font["head"].glyphDataFormat = 0
     font["post"].formatType = 3.0  # no glyph names, as the subset asked
