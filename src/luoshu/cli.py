@@ -182,6 +182,36 @@ def check(project: Path, output_format: str, strict: bool, pdfs: tuple[Path, ...
     sys.exit(1 if report.failed(strict) else 0)
 
 
+@main.command("import")
+@click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--split-style", metavar="STYLE",
+              help="The Word paragraph style that opens each section (default: Heading 1).")
+@click.option("--force", is_flag=True,
+              help="Overwrite sections and photos edited since the last import.")
+def import_(document: Path, project: Path, split_style: str | None, force: bool) -> None:
+    """Import a Word manuscript (.docx, from Word or WPS) into PROJECT (default: the current
+    folder; made when missing): a section per Heading 1, the pictures in manuscript/photos/
+    with captions.toml entries, book.toml from the document's properties.
+
+    A bad file (a .doc, an encrypted, damaged or linked document, a zip bomb) gets one line and
+    exit 1; nothing is written then. Files edited since the last import are kept unless --force.
+    """
+    from .importer.project import import_word  # loads mammoth and python-docx only here
+
+    try:
+        result = import_word(document, project, split_style, force)
+    except ProjectError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(f"luoshu: imported {document.name} into {project}: {result.sections} section(s), "
+               f"{result.photos} photo(s); {len(result.written)} file(s) written, "
+               f"{len(result.unchanged)} unchanged", err=True)
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--no-epubcheck", is_flag=True,
