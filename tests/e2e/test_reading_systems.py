@@ -233,6 +233,7 @@ def test_every_screen_as_designed(browser, server, epubs, book, size):
     families = _embedded_families(epubs[book])
     problems: list[str] = []
     roles_seen: set[str] = set()
+    shot: set[str] = set()  # pictures taken for docs/epub.md
     try:
         for index in range(reader.info["sections"]):
             reader.show(index)
@@ -255,6 +256,11 @@ def test_every_screen_as_designed(browser, server, epubs, book, size):
                                         f"), not the EPUB's {sorted(expected)}")
             if index in (0, 3) or (index == 1 and book == "sample"):
                 reader.screenshot(f"{book}-{size}-{index}")
+            figures = reader.page.evaluate("luoshu.figures()")
+            if figures and f"{book}-{size}-photo" not in shot:
+                shot.add(f"{book}-{size}-photo")
+                reader.page.evaluate("id => luoshu.showElement(id)", figures[0]["id"])
+                reader.screenshot(f"{book}-{size}-photo")
         assert not reader.errors, reader.errors
     finally:
         reader.close()

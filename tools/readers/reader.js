@@ -140,5 +140,13 @@ const reach = async href => {
     return page === shown ? { ok: true } : { ok: false, why: `#${fragment} on screen ${page}, reader shows ${shown}` }
 }
 
-window.luoshu = { open, show, figures, oversized, markRoles, location, reach }
+// Show the screen an element of the current section is on (a photo, for the docs' pictures).
+const showElement = async id => {
+    const { doc, index } = current()
+    await view.renderer.goTo({ index, anchor: d => d.getElementById(id) })
+    await settle()
+    return Boolean(doc.getElementById(id))
+}
+
+window.luoshu = { open, show, figures, oversized, markRoles, location, reach, showElement }
 window.luoshuReady = true
