@@ -156,3 +156,20 @@ def test_command_line(tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 section(s), 2 photo(s)" in result.stderr
     assert "manuscript/captions.toml: warning: photos/稿件-01.jpg has no alt text" in result.stderr
+
+
+@pytest.mark.e2e
+def test_imported_manuscript_builds_an_epub_that_passes_epubcheck(tmp_path, sample_date):
+    from luoshu.build.stages import build_book
+    from luoshu.epub.validate import run_epubcheck
+
+    document = wps_manuscript(tmp_path / "wps.docx")
+    project = tmp_path / "book"
+    import_word(document, project)
+    out = tmp_path / "out"
+    result = build_book(project, out, ["epub", "pdf"])
+    assert [a.path for a in result.artifacts] == ["book.epub", "book.pdf"]
+    check = run_epubcheck(out / "book.epub")
+    assert check.ok, str(check)
+    # Nothing was written outside the project (and its output folder).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "out", "wps.docx"]
