@@ -150,6 +150,27 @@ def test_named_split_style(tmp_path):
         import_word(document, tmp_path / "other", split_style="章标题")
 
 
+def test_formulas_and_tracked_changes_are_named(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_heading("公式", level=1)
+    paragraph = document.add_paragraph("面积为")
+    paragraph._p.append(parse_xml(f'<m:oMath {nsdecls("m")}><m:r><m:t>πr²</m:t></m:r></m:oMath>'))
+    paragraph._p.append(parse_xml(
+        f'<w:del {nsdecls("w")} w:id="1" w:author="编辑" w:date="2026-11-01T00:00:00Z">'
+        "<w:r><w:delText>删去的字</w:delText></w:r></w:del>"))
+    path = tmp_path / "formula.docx"
+    document.save(path)
+    result = import_word(path, tmp_path / "book")
+    notices = [w.message for w in result.warnings if w.code == "import-left-out"]
+    assert any("1 formula(s)" in n for n in notices)
+    assert any("1 tracked deletion(s)" in n for n in notices)
+    assert "删去的字" not in section_text(tmp_path / "book", "01")
+
+
 def test_command_line(tmp_path):
     document = full_manuscript(tmp_path / "稿件.docx")
     result = CliRunner().invoke(main, ["import", str(document), str(tmp_path / "book")])

@@ -120,7 +120,9 @@ def import_word(source: Path, project: Path, split_style: str | None = None,
     record[source.name] = {relative: _digest(data) for relative, data in plan.items()}
     write_bytes_atomically(project / RECORD, (json.dumps(record, ensure_ascii=False, indent=2,
                                                          sort_keys=True) + "\n").encode())
-    for number, (file, caption, alt, _) in enumerate(entries, start=1):
+    warnings += [Problem(notice, source.name, code="import-left-out", severity="warning")
+                 for notice in word.notices]
+    for file, caption, alt, _ in entries:
         if not caption:
             warnings.append(Problem(f"{file} has no caption (no 题注 or short line after the "
                                     "picture): write one in captions.toml", CAPTIONS,

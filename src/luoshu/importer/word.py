@@ -66,6 +66,8 @@ class WordDocument:
     html: str  # mammoth's HTML: h1 opens a section
     images: tuple[WordImage, ...]
     emphasis_marks: int  # runs with 着重号
+    # What the document holds that the import leaves out or takes as it stands, for the editor.
+    notices: tuple[str, ...] = ()
 
 
 def read_word(source: Path, split_style: str | None = None) -> WordDocument:
@@ -93,7 +95,26 @@ def read_word(source: Path, split_style: str | None = None) -> WordDocument:
     created = properties.created
     return WordDocument((properties.title or "").strip() or None, authors,
                         created.date() if created and created.year > 1980 else None,
-                        result.value, tuple(images), marked)
+                        result.value, tuple(images), marked, _notices(document))
+
+
+# Word content mammoth does not carry, or carries as it stands: what to tell the editor.
+_NOTICES = (
+    ("m:oMath", "formula(s) (公式), which the import leaves out: set them as text or pictures"),
+    ("w:del", "tracked deletion(s) (修订), left out; the tracked insertions are taken as "
+              "they stand: accept or reject the changes in Word or WPS first"),
+    ("w:commentRangeStart", "comment(s) (批注), which the import leaves out"),
+)
+
+
+def _notices(document) -> tuple[str, ...]:
+    body = document.element.body
+    found = []
+    for tag, what in _NOTICES:
+        count = sum(1 for _ in body.iter(qn(tag)))
+        if count:
+            found.append(f"the document has {count} {what}")
+    return tuple(found)
 
 
 def _style_map(document, split_style: str | None, source: Path) -> str:
