@@ -287,13 +287,7 @@ def _runs(root) -> Iterator[list[tuple[object, str, bool]]]:
             yield run
             run = []
 
-    run.append((root, "text", False))
-    for child in root:
-        if isinstance(child.tag, str):
-            yield from walk(child, False)
-        run.append((child, "tail", False))
-    if run:
-        yield run
+    yield from walk(root, False)  # <root> is a block: its text opens the first run
 
 
 def _inside_protected(element) -> bool:
