@@ -21,8 +21,8 @@ def test_every_code_is_declared_with_its_clause():
 CASES = {
     "LS211": (
         ["年龄在25-30岁之间", "温度25~30℃", "鲁迅（1881-1936）", "1881–1936年", "1881——1936年",
-         "价格3-5元"],
-        ["年龄在25～30岁之间", "鲁迅（1881—1936）", "电话010-88842603", "见表2-8", "图3-1所示",
+         "价格3-5元", "2016～2020年", "1～3月", "10月1日-7日"],
+        ["年龄在25～30岁之间", "鲁迅（1881—1936）", "1—3月", "增长25～30%", "25—30岁", "电话010-88842603", "见表2-8", "图3-1所示",
          "日期2011-02-15", "版本3-2", "比分30-25获胜", "pages 12–18 of the report",
          "`25-30岁`"]),
     "LS212": (
@@ -76,6 +76,8 @@ def test_positions_and_messages():
     assert "25～30" in range_.message
     [years] = found("鲁迅（1881-1936）", "LS211")
     assert "1881—1936" in years.message
+    [months] = found("1～3月", "LS211")
+    assert "1—3" in months.message
     [name] = found("卡尔•马克思", "LS213")
     assert (name.line, name.column) == (1, 3) and "U+2022" in name.message
     [nesting] = found("“他说‘她说‘好’’”", "LS218")

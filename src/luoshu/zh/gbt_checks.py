@@ -2,8 +2,8 @@
 rule cannot fix alone: ``luoshu.zh.typocheck`` runs them and reports their findings.
 
 ======  ============================================================================================
-LS211   a range joined by the wrong mark: ``25-30岁``, ``25~30``, ``1881–1936``, ``1881——1936``
-        → ``25～30岁`` / ``1881—1936`` (15834 5.13.3.2; 15835 5.1.3)
+LS211   a range joined by the wrong mark: ``25-30岁``, ``25~30``, ``1881–1936``, ``1881——1936``,
+        ``1～3月`` → ``25～30岁`` / ``1881—1936`` / ``1—3月`` (15834 5.13.3.2; 15835 5.1.3)
 LS212   a range that drops a ``%``, ``万`` or ``亿`` it needs: ``15～30%`` → ``15%～30%``
         (15835 5.1.3)
 LS213   a 间隔号 written with another mark: ``卡尔•马克思``, ``列夫・托尔斯泰``, ``马克.吐温``
@@ -50,8 +50,10 @@ TRANSLITERATION = frozenset(
     "涅宁纽努诺欧帕潘佩彭皮普奇齐恰乔切钦琼丘萨塞桑瑟森沙尚舍施史斯苏索塔泰坦汤唐特提汀通图托瓦"
     "万旺威韦维温沃乌武西希锡夏谢辛休雅亚扬耶伊因英尤约泽扎詹兹佐廷顿茨琴娃娅丝吐温蒂黛瑞克")
 
-_RANGE = re.compile(r"(?<![\d.,\-–~〜—])(\d+(?:\.\d+)?)([ \t]*)(-|－|–|~|〜|——)([ \t]*)(\d+(?:\.\d+)?)"
-                    r"(?![\d\-–~〜])")
+_RANGE = re.compile(r"(?<![\d.,\-–~〜～—])(\d+(?:\.\d+)?)([ \t]*)(-|－|–|~|〜|～|——)([ \t]*)"
+                    r"(\d+(?:\.\d+)?)(?![\d\-–~〜～])")
+# 10月1日-7日, 2月~5月: a time with its unit on both ends.
+_TIME_RANGE = re.compile(r"(?<![\d.])(\d{1,4}([年月日]))(-|－|–|~|〜|～|——)(\d{1,4}\2)")
 _UNIT_AFTER = re.compile(f"[ \t]*[{UNITS}]")
 _LABEL_BEFORE = re.compile(r"(?:表|图|式|例|第|No\.?|[A-Za-z])[ \t]*$")
 _SHORT_RANGE = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)(～|—)(\d+(?:\.\d+)?)(%|％|‰|万|亿)")
@@ -141,6 +143,11 @@ def _ranges(text: str, prose: Callable[[int, int], bool], found: Found) -> None:
         before = text[max(0, start - 4):start]
         years = len(left) == len(right) == 4 and (text[end:end + 1] == "年"
                                                    or before[-1:] in "（(")
+        # Times are joined by the 一字线 (15834 5.13.3.2: 1881—1936, 1—3月, 10月1日—7日),
+        # other numbers by the 浪纹线.
+        time = years or (after is not None and after.group().strip() in "年月日")
+        if mark == "～" and not time:
+            continue  # the right mark
         if mark in "-－":
             # A hyphen also joins codes, telephone numbers, dates and figure numbers (15834
             # 5.13.3.1): only a rising pair of numbers followed by a unit is a range.
@@ -149,11 +156,16 @@ def _ranges(text: str, prose: Callable[[int, int], bool], found: Found) -> None:
                 continue
         elif not (after or years or _chinese_near(text, start) or _chinese_near(text, end - 1)):
             continue  # 1–2 in Latin text is English typography
-        right_mark = "—" if years else "～"
-        kind = "years, dates and places" if years else "numbers"
+        right_mark = "—" if time else "～"
+        kind = "years, dates and places" if time else "numbers"
         found.append((start + len(left) + len(match.group(2)), "LS211",
                       f"{left}{mark}{right}: a range of {kind} is joined with {right_mark!r} "
                       f"({left}{right_mark}{right}), never {mark!r}"))
+    for match in _TIME_RANGE.finditer(text):
+        if prose(*match.span()):
+            left, _, mark, right = match.groups()
+            found.append((match.start(3), "LS211", f"{left}{mark}{right}: a range of times is "
+                          f"joined with '—' ({left}—{right}), never {mark!r}"))
     for match in _SHORT_RANGE.finditer(text):
         start, end = match.span()
         if prose(start, end):
