@@ -91,7 +91,7 @@ def book(request, tmp_path_factory):
         pytest.skip("poppler-utils is needed")
     if request.param == "sample":
         return load_book(REPO)[0]
-    from conftest import image_bytes, write_project
+    from helpers.projects import image_bytes, write_project
 
     root = tmp_path_factory.mktemp("pagemap") / "book"
     write_project(root, {
@@ -183,8 +183,14 @@ def test_markers_sit_where_the_print_pages_begin(book, laid_out):
         after.update(text_after_markers(insert_page_breaks(
             section_id, fragment_of(book, section_id), breaks)))
     assert set(after) == set(top_of_page)
+    # A photo the make-up moved to the top of a page (luoshu.layout.makeup) stands there away
+    # from its place in the text: its caption is not where the page's text begins.
+    captions = [squeeze(photo.caption + (photo.credit or "")) for photo in book.photos]
     for b in breaks:
         epub_text, pdf_text = after[b.label][:10], top_of_page[b.label]
+        if not pdf_text.startswith(epub_text):
+            pdf_text = next((pdf_text[len(c):] for c in captions if pdf_text.startswith(c)),
+                            pdf_text)
         assert epub_text and pdf_text.startswith(epub_text), (b, epub_text, pdf_text[:20])
     if book.project != REPO:
         assert sum(b.offset > 0 for b in breaks) >= 3  # pages that begin inside a paragraph

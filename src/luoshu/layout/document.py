@@ -28,7 +28,7 @@ from ..model import Book
 from . import cjk as cjk_layout
 from . import pagemap
 from .colophon import colophon_lines, date_text, labels_for
-from .figure_flow import FigureMove, apply_moves
+from .moves import SCALE, Move, apply_moves
 from .pagestyle import page_css, style_element_text
 
 # The document's base URL is the manuscript folder: <img src> paths in sections are relative
@@ -45,10 +45,10 @@ PROJECT_URL = "file:///luoshu-project/"
 # --- The HTML document ----------------------------------------------------------------------
 
 
-def print_html(book: Book, moves: Iterable[FigureMove] = (),
+def print_html(book: Book, moves: Iterable[Move] = (),
                sizes: dict[str, Placement] | None = None) -> str:
     """The whole print document as an HTML string, stylesheets included; with *moves*, the
-    photos a first layout found leaving holes come later (luoshu.layout.figure_flow); *sizes* are
+    photos the make-up moves where an editor would put them (luoshu.layout.makeup); *sizes* are
     the photos' printed sizes when the caller has them (photo_placements reads every photo)."""
     meta = book.meta
     sizes = photo_placements(book) if sizes is None else sizes
@@ -120,7 +120,7 @@ def html_fragment(xhtml: str, section_id: str | None = None) -> str:
 
 def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0,
                      sizes: dict[str, Placement] | None = None,
-                     moves: tuple[FigureMove, ...] = ()) -> tuple[str, int]:
+                     moves: tuple[Move, ...] = ()) -> tuple[str, int]:
     """``html_fragment``, numbering blocks from *first_block*, giving photos their printed
     size from *sizes* and moving the photos of *moves*; also the next block number."""
     wrapper = lxml.etree.fromstring(f"<div>{xhtml}</div>")
@@ -131,7 +131,10 @@ def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0,
     for image in wrapper.iter("img"):
         size = (sizes or {}).get(image.get("src", ""))
         if size is not None:
-            image.set("style", f"width: {size.width_mm:.2f}mm; height: {size.height_mm:.2f}mm")
+            figure = next((a for a in image.iterancestors("figure")), None)
+            scale = float(figure.get(SCALE, "1")) if figure is not None else 1.0
+            image.set("style", f"width: {size.width_mm * scale:.2f}mm; "
+                               f"height: {size.height_mm * scale:.2f}mm")
     cjk_layout.protect_line_breaks(wrapper)
     parts = [escape_text(wrapper.text or "")]
     parts += [lxml.etree.tostring(child, method="html", encoding="unicode") for child in wrapper]

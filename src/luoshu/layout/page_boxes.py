@@ -1,24 +1,135 @@
-"""Reading WeasyPrint's laid-out pages for luoshu.layout.figure_flow: where a page's flow ends, which
-photo opens a page, and how much room paragraphs take.
+"""Reading WeasyPrint's laid-out pages for the photo make-up (luoshu.layout.makeup): each page's
+flow as a list of items — the lines of its blocks, its headings and figures — with where they
+stand and which characters of their block they hold.
 
 WeasyPrint 70 stretches every box that continues onto the next page down to the page foot
-(css-break-3 box splitting), so "the bottom of the last box" is read from the boxes that end
-on the page, and a paragraph's height from where its last line ends.
+(css-break-3 box splitting), so where a box really ends is read from the boxes that end on the
+page; a figure's bottom is where its caption ends, its margins kept apart. Geometry is in CSS
+pixels (1 px = 0.75 pt).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
+from weasyprint.layout.percent import percentage
 
-from .pagemap import BLOCK_ATTRIBUTE
+from .pagemap import BLOCK_ATTRIBUTE, counted
 
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); points are 72 per inch
-# How far below the start of the page's flow a photo may begin and still be its first content
-# (1 pt): a few hundredths of a pixel of rounding, not a line of text.
-TOP_TOLERANCE_PX = 1 / PT_PER_PX
+END_MATTER_CLASSES = frozenset({"byline", "endmatter"})
 
+
+@dataclass(frozen=True)
+class Item:
+    """One thing in a page's flow: a line of a block, or a figure."""
+
+    kind: str  # "line" (of a plain paragraph), "figure", or "other" (headings, lists, …)
+    block: str | None  # the data-block value
+    element: object
+    top: float
+    bottom: float
+    start: int = 0  # counted characters of its block laid out before this line
+    end: int = 0
+    margin_top: float = 0.0  # a figure's top margin, where text is above it
+    margin_bottom: float = 0.0  # a figure's bottom margin (not in its height)
+    top_block: str | None = None  # the first data-block of the section's top-level block it is in
+    image_height: float = 0.0  # a figure's photo
+    image_width: float = 0.0
+
+    @property
+    def section(self) -> str | None:
+        return self.block.rpartition(":")[0] if self.block else None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A laid-out page as the make-up reads it."""
+
+    items: tuple[Item, ...]
+    top: float  # where the page's flow area starts and ends
+    bottom: float
+
+
+def read_pages(document) -> list[Page]:
+    """The flow of every page of a laid-out ``weasyprint.Document``."""
+    counts: dict[str, int] = {}
+    pages = []
+    for page in document.pages:
+        root = flow_root(page._page_box)
+        items = tuple(_items(root, counts)) if root is not None else ()
+        pages.append(Page(items, root.content_box_y() if root is not None else 0.0,
+                          flow_bottom(page._page_box)))
+    return pages
+
+
+def _items(box, counts: dict[str, int], block=None, element=None, kind="other",
+           outer: str | None = None, top: str | None = None) -> Iterator[Item]:
+    """The items under *box*; *outer* is the tag of the element around it (a block's parent),
+    *top* the name of the section's top-level block it lies in."""
+    source = box.element
+    if source is not None and outer == "section" and source is not element:
+        # A top-level block of the section (a photo may go back before a whole table, list or
+        # code block): named by its first data-block, its own or its first descendant's.
+        top = next((e.get(BLOCK_ATTRIBUTE) for e in source.iter()
+                    if e.get(BLOCK_ATTRIBUTE)), None)
+    if source is not None and source is not element and source.get(BLOCK_ATTRIBUTE):
+        block, element = source.get(BLOCK_ATTRIBUTE), source
+        tag = box.element_tag
+        if tag in ("h1", "h2", "h3"):
+            margin = percentage(box.style["margin_top"], box.style, box.width)
+            yield Item("heading", block, source, box.position_y,
+                       used_bottom(box) - box.margin_bottom,
+                       margin_top=0.0 if margin == "auto" else float(margin),
+                       margin_bottom=box.margin_bottom, top_block=top)
+            return
+        if tag == "figure":
+            margin = percentage(box.style["margin_top"], box.style, box.width)
+            image = next(_replaced(box), None)
+            # Its bottom is where its caption ends: a hole is measured from the ink.
+            yield Item("figure", block, source, box.position_y,
+                       used_bottom(box) - box.margin_bottom,
+                       margin_top=0.0 if margin == "auto" else float(margin),
+                       margin_bottom=box.margin_bottom,
+                       image_height=image.height if image is not None else 0.0,
+                       image_width=image.width if image is not None else 0.0,
+                       top_block=top)
+            return
+        # Lines a photo may pass or split: a plain paragraph of the section, not its end matter
+        # (nor a paragraph inside a list, a quotation or a table).
+        plain = tag == "p" and not is_end_matter(source) and outer == "section"
+        kind = "line" if plain else "other"
+    if isinstance(box, boxes.LineBox):
+        count = sum(counted(text) for text in _texts(box))
+        start = counts.get(block, 0) if block else 0
+        if block:
+            counts[block] = start + count
+        yield Item(kind if block else "other", block, element, box.position_y,
+                   box.position_y + box.height, start, start + count, top_block=top)
+        return
+    for child in in_flow_children(box):
+        # The tag of the element around the child's: this box's, unless the child belongs to
+        # the same element (a line, an anonymous box).
+        around = box.element_tag if source is not None and child.element is not source else outer
+        yield from _items(child, counts, block, element, kind, around, top)
+
+
+def _replaced(box) -> Iterator:
+    if isinstance(box, boxes.ReplacedBox):
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from _replaced(child)
+
+
+def _texts(box) -> Iterator[str]:
+    if isinstance(box, boxes.TextBox):
+        yield box.text
+    for child in getattr(box, "children", ()):
+        if not (isinstance(child, boxes.Box) and (child.element_tag or "").endswith(
+                ("::before", "::after", "::marker", "::footnote-call"))):
+            yield from _texts(child)
 
 
 def flow_root(page_box):
@@ -44,94 +155,6 @@ def in_flow_children(box) -> list:
             and child.is_in_normal_flow()]
 
 
-def is_marked_figure(box) -> bool:
-    return (isinstance(box, boxes.BlockLevelBox) and box.element_tag == "figure"
-            and box.element is not None and bool(box.element.get(BLOCK_ATTRIBUTE)))
-
-
-def opening_figure(page_box) -> tuple[object, list] | None:
-    """The figure box that is the first in-flow content of the page, and its ancestor boxes
-    (the root box first); None if the page begins with anything else."""
-    root = flow_root(page_box)
-    if root is None:
-        return None
-    start = root.content_box_y()
-    ancestors: list = []
-    box = root
-    while not is_marked_figure(box):
-        # Zero-height boxes (an empty marker element, a collapsed wrapper) are not content.
-        first = next((child for child in in_flow_children(box)
-                      if child.margin_height() > 0 or is_marked_figure(child)), None)
-        if first is None or not isinstance(first, boxes.BlockLevelBox):
-            return None  # a line of text, or nothing
-        ancestors.append(box)
-        box = first
-    if not ancestors or box.position_y - start > TOP_TOLERANCE_PX:
-        return None
-    return box, ancestors
-
-
-def section_element(ancestors: list):
-    """The ``<section class="chapter">`` element the boxes *ancestors* lie in, or None."""
-    for box in reversed(ancestors):
-        element = box.element
-        if (box.element_tag == "section" and element is not None
-                and "chapter" in (element.get("class") or "").split()):
-            return element
-    return None
-
-
-def forced_break_before(box) -> bool:
-    return box.style["break_before"] in ("page", "left", "right", "recto", "verso")
-
-
-def text_end(page_box, continuing: set[int], section) -> float | None:
-    """Where the in-flow content of the page ends, if it ends inside *section*; else None.
-
-    *continuing* holds the ids of the elements that go on to the next page (the opening
-    figure's ancestors): their boxes here are stretched to the page's foot, so the way down
-    goes through them to the last box that ends on this page, whose margin box is its own.
-    """
-    box = flow_root(page_box)
-    in_section = False
-    while box is not None:
-        in_section = in_section or box.element is section
-        children = in_flow_children(box)
-        if not children:
-            return box.content_box_y() if in_section else None  # an empty fragment
-        last = children[-1]
-        if isinstance(last, boxes.LineBox) or id(last.element) not in continuing:
-            return last.position_y + last.margin_height() if in_section else None
-        box = last
-    return None
-
-
-def paragraph_fragments(pages: list) -> dict[object, list[tuple[int, object]]]:
-    """The boxes of each ``<p>`` element with a data-block, with the index of their page, in
-    page order (keyed by the element): one box for a paragraph that fits on its page."""
-    fragments: dict[object, list[tuple[int, object]]] = {}
-    for index, page_box in enumerate(pages):
-        root = flow_root(page_box)
-        if root is not None:
-            for box in principal_paragraph_boxes(root):
-                fragments.setdefault(box.element, []).append((index, box))
-    return fragments
-
-
-def principal_paragraph_boxes(box, parent_element=None) -> Iterator:
-    """The block boxes of marked paragraphs under *box* (not the line boxes or anonymous
-    blocks inside them, which belong to the same element)."""
-    if (isinstance(box, boxes.BlockBox) and box.element_tag == "p"
-            and box.element is not parent_element and box.element is not None
-            and box.element.get(BLOCK_ATTRIBUTE)):
-        yield box
-        return
-    if isinstance(box, boxes.LineBox):
-        return  # inline content: a paragraph's block box is never below a line
-    for child in in_flow_children(box):
-        yield from principal_paragraph_boxes(child, box.element)
-
-
 def used_bottom(box) -> float:
     """Where *box* really ends on its page: its margin box's foot, except that a box stretched
     to the page's foot (it continues on the next page) ends where its last child ends."""
@@ -143,5 +166,6 @@ def used_bottom(box) -> float:
             + box.padding_bottom + box.border_bottom_width + box.margin_bottom)
 
 
-def used_height(box) -> float:
-    return used_bottom(box) - box.position_y
+def is_end_matter(element) -> bool:
+    """A paragraph that closes a section (a byline, {: .byline}; {: .endmatter})."""
+    return bool(END_MATTER_CLASSES & set((element.get("class") or "").split()))

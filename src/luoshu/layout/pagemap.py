@@ -46,11 +46,18 @@ from ..markup.xhtml import escape_text
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
-# The attribute and value figure_flow puts on a photo it moved back before paragraphs.
-MOVED_BACK = ("data-moved", "back")
+# The attribute the photo make-up (luoshu.layout.moves) puts on a photo it printed away from
+# its place in the EPUB: "back" before text that precedes it there, "forward" after text that
+# follows it. A page that begins with such a photo begins, in the EPUB's order, at its text.
+MOVED = "data-moved"
+MOVED_BACK = (MOVED, "back")
+MOVED_FORWARD = (MOVED, "forward")
 
 # The attribute pdf.print_html puts on each block: "<section id>:<block number>".
 BLOCK_ATTRIBUTE = "data-block"
+# On each part of a paragraph the print make-up split around a photo (luoshu.layout.makeup):
+# the counted characters of the whole paragraph, whose parts share its data-block.
+SPLIT_LENGTH = "data-block-length"
 
 # The section id of the gallery (photos that belong to no section). Section ids are file names
 # made of letters, digits, '-', '_' and '.', so this one cannot be a section's.
@@ -193,7 +200,7 @@ def page_breaks(document) -> tuple[PageBreak, ...]:
             done = seen.get(key, 0)
             if count:
                 if key not in totals:
-                    totals[key] = counted(own_text(element))
+                    totals[key] = int(element.get(SPLIT_LENGTH) or counted(own_text(element)))
                 if done >= totals[key]:
                     continue  # text laid out again: a table header repeated on a new page
             if pending:
@@ -241,6 +248,8 @@ def _runs(box, boxes, key=None, element=None) -> Iterator[tuple[tuple[str, int],
     if tag.endswith(_GENERATED_BOXES):
         return
     source = box.element
+    if source is not None and box.element_tag == "figure" and source.get(MOVED):
+        return  # neither its image nor its caption dates a page (see MOVED)
     if source is not None:
         value = source.get(BLOCK_ATTRIBUTE)
         if value:

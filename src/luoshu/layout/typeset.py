@@ -1,6 +1,6 @@
 """Typesetting the print book: WeasyPrint lays out the print document (luoshu.layout.document)
 into pages, with luoshu's Chinese line layout (luoshu.layout.cjk) and photo placement
-(luoshu.layout.figure_flow), reading only the project (luoshu.layout.fetcher).
+(luoshu.layout.makeup), reading only the project (luoshu.layout.fetcher).
 
 ``lay_out`` returns a ``weasyprint.Document``: the PDFs write it (luoshu.pdf.write), and
 luoshu.layout.pagemap reads where each page begins, for the EPUB's print page numbers.
@@ -24,7 +24,8 @@ from ..model import Book
 from . import cjk as cjk_layout
 from .document import photo_placements, print_html
 from .fetcher import ProjectFetcher
-from .figure_flow import find_moves
+from .makeup import MAX_ROUNDS, Move, find_moves
+from .page_boxes import PT_PER_PX
 
 LOGGER = logging.getLogger("luoshu.layout.typeset")
 
@@ -83,17 +84,25 @@ def lay_out(book: Book) -> weasyprint.Document:
     cjk_layout.install()
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with collect_weasyprint_errors() as errors:
-        sizes = photo_placements(book)  # read once, for both layouts
+        sizes = photo_placements(book)  # read once, for every layout
         document = _render(print_html(book, sizes=sizes), fetcher)
-        # Photos that left a hole at the foot of a page move past the text that follows them;
-        # one more layout, only for a book where that happens.
-        # (Not when the first layout had problems: they are reported instead, once.)
-        moves = () if fetcher.refusals or errors else find_moves(document)
-        if moves:
-            LOGGER.info("print: %d photo(s) moved to fill holes at the foot of pages",
-                        len(moves))
-            del document  # the first layout's pages: gone before the second takes their place
+        # Photo make-up (luoshu.layout.makeup): each round moves, per section, the first photo
+        # an editor would move, and lays the book out again; a book without holes is laid out
+        # once. (Not when the first layout had problems: they are reported instead, once.)
+        pitch = book.config.print.font_size_pt * book.config.print.line_height / PT_PER_PX
+        moves: tuple[Move, ...] = ()
+        for _ in range(MAX_ROUNDS):
+            if fetcher.refusals or errors:
+                break
+            more = find_moves(document, moves, line_pitch=pitch)
+            if not more:
+                break
+            moves += more
+            del document  # the last layout's pages: gone before the next takes their place
             document = _render(print_html(book, moves, sizes), fetcher)
+        if moves:
+            LOGGER.info("print: %d photo(s) placed at the top or foot of their pages",
+                        len(moves))
     raise_problems(fetcher, errors)
     return document
 

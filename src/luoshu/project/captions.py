@@ -22,7 +22,10 @@ from ..model import Config, Photo, PrintOptions, SourceRef
 from ..zh.punctuation import normalize
 from .sections import DECLARE_GB18030
 
-PHOTO_KEYS = ("file", "caption", "credit", "alt", "section", "width", "full_bleed")
+PHOTO_KEYS = ("file", "caption", "credit", "alt", "section", "width", "full_bleed", "after",
+              "position")
+POSITIONS = ("auto", "top", "bottom", "here", "page")
+_AFTER = re.compile(r"^\s*(?:paragraph\s+([1-9][0-9]*)|#([\w\-.]+))\s*$")
 _WIDTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|mm)\s*$")
 _PHOTO_HEADER = re.compile(r"^\s*\[\[\s*photo\s*\]\]\s*(#.*)?$")
 
@@ -98,11 +101,29 @@ def _photo_entry(entry: dict, line: int | None, section_ids, print_options: Prin
                                     'text width ("60%") or a size in millimetres ("80mm")',
                                     CAPTIONS, line, code="captions-width"))
             ok = False
+    position = entry.get("position", "auto")
+    if isinstance(position, str) and position not in POSITIONS:
+        problems.append(Problem(f"[[photo]] position {position!r} is not a position: write one of "
+                                f"{', '.join(POSITIONS)}", CAPTIONS, line,
+                                code="captions-position"))
+        ok = False
+    after = entry.get("after")
+    if isinstance(after, str) and not _AFTER.match(after):
+        problems.append(Problem(f'[[photo]] after {after!r} must be "paragraph N" (the N-th '
+                                'paragraph of its section) or "#id" (an element of the Markdown '
+                                "with {: #id })", CAPTIONS, line, code="captions-after"))
+        ok = False
+    if isinstance(after, str) and not isinstance(section, str):
+        problems.append(Problem("[[photo]] after needs section: the paragraph is one of that "
+                                "section's", CAPTIONS, line, code="captions-after"))
+        ok = False
     if not ok:
         return None
     return Photo(entry["file"].strip(), entry["caption"].strip(), entry.get("credit"),
                  entry.get("alt"), section, SourceRef(CAPTIONS, line), width=width,
-                 full_bleed=entry.get("full_bleed", False))
+                 full_bleed=entry.get("full_bleed", False),
+                 after=after.strip() if isinstance(after, str) else None,
+                 position=position if isinstance(position, str) else "auto")
 
 
 def _photo_width(written: str, print_options: PrintOptions) -> float | None:

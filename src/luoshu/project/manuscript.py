@@ -20,7 +20,7 @@ from ..files.gate import ProjectFiles, RefusedResource
 from ..files.paths import CAPTIONS, MANUSCRIPT, STYLES
 from ..images.photos import inspect as inspect_photo
 from ..markup.convert import section_anchor
-from ..markup.figures import figure_html, gallery_html
+from ..markup.figures import figure_html, gallery_html, place_figures
 from ..model import Config, Photo, PrintOptions, Section, SourceRef
 from .captions import read_captions
 from .sections import id_clashes, read_section, section_files
@@ -71,7 +71,8 @@ def collect_manuscript(project: Path, config: Config) -> Manuscript:
     photos = read_captions(project, {s.id for s in sections}, config, problems, sources)
     for photo in [p for s in sections for p in s.photos] + photos:
         _check_photo(files, photo, config.print, problems)
-    sections = [_attach_photos(s, [p for p in photos if p.section == s.id]) for s in sections]
+    sections = [_attach_photos(s, [p for p in photos if p.section == s.id], problems)
+                for s in sections]
     gallery = tuple(p for p in photos if p.section is None)
     if not paths and (project / MANUSCRIPT).is_dir():
         problems.append(Problem("the manuscript is empty: add Markdown files (e.g. 01-intro.md) "
@@ -106,11 +107,22 @@ def _check_photo(files: ProjectFiles, photo: Photo, print_options: PrintOptions,
     problems.extend(inspect_photo(replace(photo, source=where), data, print_options))
 
 
-def _attach_photos(section: Section, photos: list[Photo]) -> Section:
-    """Place captions.toml photos at the end of their section."""
+def _attach_photos(section: Section, photos: list[Photo],
+                   problems: list[Problem]) -> Section:
+    """Place captions.toml photos in their section: after the paragraph or element their
+    ``after`` names, else after the section's last block before its end matter (a byline)."""
     if not photos:
         return section
     anchor = section_anchor(section.id)
-    figures = "".join(figure_html(p, f"{anchor}--photo-{n}", placed=True)
-                      for n, p in enumerate(photos, 1))
-    return replace(section, html=section.html + figures, photos=section.photos + tuple(photos))
+    figures = [(photo.after, figure_html(photo, f"{anchor}--photo-{n}", placed=True))
+               for n, photo in enumerate(photos, 1)]
+    html, missing = place_figures(section.html, anchor, figures)
+    for photo in photos:
+        if photo.after is not None and photo.after in missing:
+            where = photo.source or SourceRef(CAPTIONS)
+            what = ("the section has fewer paragraphs" if photo.after.startswith("paragraph")
+                    else "no element of the section has that id (write {: #id } after it in "
+                         "the Markdown)")
+            problems.append(Problem(f"[[photo]] after {photo.after!r}: {what}", where.path,
+                                    where.line, code="captions-after"))
+    return replace(section, html=html, photos=section.photos + tuple(photos))

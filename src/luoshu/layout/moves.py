@@ -1,0 +1,226 @@
+"""Carrying out the photo make-up's moves in the print document (lxml, before layout).
+
+A ``Move`` puts a figure before a character of a paragraph — splitting the paragraph there when
+that falls inside it — or before a whole top-level block (a table, a list, code), or changes
+how the figure (or a heading) is set: smaller, side by side with the photo before it, with more
+white above it, with less under a heading. luoshu.layout.makeup decides the moves from a
+layout; ``apply_moves`` makes them in the next document, in order.
+
+A paragraph split for a photo keeps its ``data-block`` on both parts, which carry its length
+(``data-block-length``), so the EPUB's page numbers (luoshu.layout.pagemap) count one
+paragraph; its first part is justified to its last line (``split-head``), its second part is
+not indented (``split-tail``). A photo printed before text that precedes it in the EPUB is
+marked ``data-moved="back"``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .pagemap import (BLOCK_ATTRIBUTE, MOVED_BACK, MOVED_FORWARD, SPLIT_LENGTH, counted,
+                      own_text)
+
+SPLIT_HEAD, SPLIT_TAIL = "split-head", "split-tail"
+SCALE = "data-scale"  # on a figure whose photo is printed smaller than its placement
+TOP_PREFIX = "top:"  # a Move's target: the top-level block holding this data-block, whole
+PAIR_SCALE = 0.485  # two photos side by side: each this share of its width (a gap between)
+PAIRED = "paired"  # their class (print.css sets them side by side)
+
+
+@dataclass(frozen=True)
+class Move:
+    """Put the figure *block* (its ``data-block``, e.g. "02-transformation:17") just before
+    the counted character *offset* of the paragraph *target* (a ``data-block`` too): offset 0
+    is before the paragraph, its length after it, anything between splits it there. With no
+    target, the block (a figure or a heading) stays and changes size or margins."""
+
+    block: str
+    target: str | None  # None: the block stays where it is
+    offset: int = 0
+    back: bool = False  # printed before text that precedes it in the EPUB
+    scale: float = 1.0  # the photo's printed size, as a share of its size before
+    margin_top: float | None = None  # a figure's new top margin (CSS px): set at a page's foot
+    margin_bottom: float | None = None  # a heading's new bottom margin (CSS px)
+    pair: str | None = None  # set side by side with this figure (the one before it), each half
+
+
+def apply_moves(container, moves: Iterable[Move]) -> int:
+    """Carry out *moves*, in order, inside *container* (an lxml element whose blocks carry
+    ``data-block`` attributes); return how many were made. A move naming a block the tree does
+    not have is ignored."""
+    made = 0
+    for move in moves:
+        figure = _by_block(container, move.block)
+        if move.target is None:
+            if figure is None:
+                continue
+            partner = _by_block(container, move.pair) if move.pair else None
+            if partner is not None:
+                # Side by side, the partner first: no text between them, each at half width.
+                _detach(figure)
+                partner.addnext(figure)
+                figure.tail, partner.tail = partner.tail, None
+                for element in (partner, figure):
+                    element.set("class", f"{element.get('class') or ''} {PAIRED}".strip())
+                    scale = float(element.get(SCALE, "1")) * PAIR_SCALE
+                    element.set(SCALE, f"{scale:g}")
+            if move.scale != 1.0:
+                figure.set(SCALE, f"{move.scale:g}")
+            if move.margin_top is not None:
+                figure.set("style", _with_margin(figure.get("style"), "margin-top",
+                                                 move.margin_top))
+            if move.margin_bottom is not None:
+                figure.set("style", _with_margin(figure.get("style"), "margin-bottom",
+                                                 move.margin_bottom))
+            made += 1
+            continue
+        if move.target.startswith(TOP_PREFIX):
+            inner = next((e for e in container.iter() if isinstance(e.tag, str)
+                          and e.get(BLOCK_ATTRIBUTE) == move.target[len(TOP_PREFIX):]), None)
+            whole = inner
+            while whole is not None and whole.getparent() is not container:
+                whole = whole.getparent()
+            if figure is None or whole is None:
+                continue
+            _detach(figure)
+            whole.addprevious(figure)
+            figure.set(*(MOVED_BACK if move.back else MOVED_FORWARD))
+            made += 1
+            continue
+        parts = [e for e in container.iter() if isinstance(e.tag, str)
+                 and e.get(BLOCK_ATTRIBUTE) == move.target and e.tag != "figure"]
+        if figure is None or not parts:
+            continue
+        anchor = _split_point(parts, move.offset)
+        if anchor is None:
+            continue
+        _detach(figure)
+        where, after = anchor
+        (where.addnext if after else where.addprevious)(figure)
+        figure.set(*(MOVED_BACK if move.back else MOVED_FORWARD))
+        made += 1
+    return made
+
+
+def _with_margin(style: str | None, name: str, value: float) -> str:
+    kept = [rule for rule in (style or "").split(";") if rule.strip()
+            and not rule.strip().startswith(name)]
+    return "; ".join([*kept, f"{name}: {value:g}px"])
+
+
+def _by_block(container, block: str):
+    """The figure or heading whose data-block is *block* (a paragraph has parts: not these)."""
+    return next((e for e in container.iter() if isinstance(e.tag, str)
+                 and e.tag in ("figure", "h1", "h2", "h3")
+                 and e.get(BLOCK_ATTRIBUTE) == block), None)
+
+
+def _split_point(parts: list, offset: int):
+    """(element, after?) where a figure goes to stand before the counted character *offset* of
+    the paragraph whose parts are *parts* (document order), splitting a part if need be."""
+    start = 0
+    for part in parts:
+        length = counted(own_text(part))
+        if offset <= start:
+            return part, False
+        if offset < start + length:
+            return split_paragraph(part, offset - start), False
+        start += length
+    return parts[-1], True
+
+
+def split_paragraph(paragraph, offset: int):
+    """Split the lxml *paragraph* before its counted character *offset*: the first part stays
+    (``split-head``), the rest follows as a new element (``split-tail``), returned."""
+    total = paragraph.get(SPLIT_LENGTH) or str(counted(own_text(paragraph)))
+    tail = copy.deepcopy(paragraph)
+    nodes, tail_nodes = _text_nodes(paragraph), _text_nodes(tail)
+    position = _locate(nodes, offset)
+    node, attr, index = position
+    cut = nodes.index((node, attr))
+    # The head keeps what comes before the point; the tail what comes after it.
+    setattr(node, attr, (getattr(node, attr) or "")[:index])
+    for later, later_attr in nodes[cut + 1:]:
+        setattr(later, later_attr, None)
+    tail_node, tail_attr = tail_nodes[cut]
+    setattr(tail_node, tail_attr, (getattr(tail_node, tail_attr) or "")[index:])
+    for earlier, earlier_attr in tail_nodes[:cut]:
+        setattr(earlier, earlier_attr, None)
+    _prune(paragraph)
+    _prune(tail)
+    for element in tail.iter():
+        if element is not tail and isinstance(element.tag, str):
+            element.attrib.pop("id", None)  # an element split in two keeps its id in the head
+    tail.attrib.pop("id", None)
+    for part, name in ((paragraph, SPLIT_HEAD), (tail, SPLIT_TAIL)):
+        classes = [c for c in (part.get("class") or "").split() if c not in (SPLIT_HEAD, SPLIT_TAIL)]
+        if name == SPLIT_HEAD and SPLIT_TAIL in (paragraph.get("class") or "").split():
+            classes.append(SPLIT_TAIL)  # a tail split again: still unindented
+        part.set("class", " ".join([*classes, name]))
+        part.set(SPLIT_LENGTH, total)
+    tail.tail, paragraph.tail = paragraph.tail, None
+    paragraph.addnext(tail)
+    return tail
+
+
+def _text_nodes(paragraph) -> list[tuple[object, str]]:
+    """The paragraph's own text nodes in document order (nested inline elements included)."""
+    nodes = [(paragraph, "text")]
+
+    def walk(element):
+        nodes.append((element, "text"))
+        for child in element:
+            if isinstance(child.tag, str):
+                walk(child)
+        nodes.append((element, "tail"))
+
+    for child in paragraph:
+        if isinstance(child.tag, str):
+            walk(child)
+    return nodes
+
+
+def _locate(nodes: list[tuple[object, str]], offset: int) -> tuple[object, str, int]:
+    """The text node and index just before the counted character *offset* (0-based)."""
+    seen = 0
+    for node, attr in nodes:
+        text = getattr(node, attr) or ""
+        for index, char in enumerate(text):
+            if counted(char):
+                if seen == offset:
+                    return node, attr, index
+                seen += 1
+    node, attr = nodes[-1]
+    return node, attr, len(getattr(node, attr) or "")
+
+
+def _prune(paragraph) -> None:
+    """Remove the inline elements left without text (their tail moves to their place)."""
+    for element in reversed(list(paragraph.iterdescendants())):
+        if not isinstance(element.tag, str) or element.tag in ("img", "br"):
+            continue
+        if (element.text or "") or len(element) or element.get("id"):
+            continue
+        parent = element.getparent()
+        previous = element.getprevious()
+        if element.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
+
+
+def _detach(element) -> None:
+    """Take *element* out of its parent, leaving its tail text where it was."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+        element.tail = None
+    parent.remove(element)
