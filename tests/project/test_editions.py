@@ -169,5 +169,5 @@ def test_build_writes_both_editions_and_strict_refuses_an_unreviewed_one(project
     result = build_book(project, out, ["epub"])
     assert [a.path for a in result.artifacts] == ["book.epub", "book-zh-Hant.epub"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert {e["path"] for e in manifest["artifacts"]} == {"book.epub", "book-zh-Hant.epub"}
+    assert [e["path"] for e in manifest["artifacts"]] == ["book.epub", "book-zh-Hant.epub"]
     assert any(w.code == "edition-unreviewed" for w in result.warnings)

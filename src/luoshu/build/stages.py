@@ -170,7 +170,8 @@ def _write_manifest(out: Path, artifacts: list[Artifact]) -> None:
             old["format"], path, old["path"]).sha256 == old.get("sha256"):
             entries.append(old)
     order = {name: index for index, name in enumerate(FORMATS)}
-    entries.sort(key=lambda e: (order.get(e["format"], len(order)), e["path"]))
+    # The book before its editions (book.epub, then book-zh-Hant.epub): the shorter name first.
+    entries.sort(key=lambda e: (order.get(e["format"], len(order)), len(e["path"]), e["path"]))
     text = json.dumps({"artifacts": entries}, ensure_ascii=False, indent=2) + "\n"
     write_bytes_atomically(out / MANIFEST, text.encode("utf-8"))
 
