@@ -171,6 +171,23 @@ def test_formulas_and_tracked_changes_are_named(tmp_path):
     assert "删去的字" not in section_text(tmp_path / "book", "01")
 
 
+def test_a_picture_inside_a_line_of_text_is_kept(tmp_path):
+    import docx
+    from helpers.word import jpeg
+
+    document = docx.Document()
+    document.add_heading("图文", level=1)
+    paragraph = document.add_paragraph("文字之间")
+    paragraph.add_run().add_picture(jpeg())
+    paragraph.add_run("还有文字。")
+    path = tmp_path / "inline.docx"
+    document.save(path)
+    result = import_word(path, tmp_path / "book")
+    assert result.photos == 1
+    assert "文字之间还有文字。" in section_text(tmp_path / "book", "01")
+    assert any(w.code == "import-caption" for w in result.warnings)
+
+
 def test_command_line(tmp_path):
     document = full_manuscript(tmp_path / "稿件.docx")
     result = CliRunner().invoke(main, ["import", str(document), str(tmp_path / "book")])

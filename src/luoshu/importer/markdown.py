@@ -41,6 +41,7 @@ class Section:
     title: str
     blocks: list[str] = field(default_factory=list)
     footnotes: list[str] = field(default_factory=list)  # labels cited, in order
+    pictures: list[int] = field(default_factory=list)  # pictures inside lines of text
 
     def markdown(self, notes: dict[str, str]) -> str:
         parts = [f"# {_escape(self.title)}", *self.blocks]
@@ -99,10 +100,15 @@ def convert_document(word: WordDocument, fallback_title: str) -> Converted:
                     out.uncaptioned.append(number)
         else:
             text = _block(block, current, out)
+            if (text.strip() or current.pictures) and current is lead and \
+                    lead not in out.sections:
+                out.sections.insert(0, lead)
             if text.strip():
-                if current is lead and lead not in out.sections:
-                    out.sections.insert(0, lead)
                 current.blocks.append(text)
+            for number in current.pictures:  # a picture set in a line: a photo after it
+                out.photos.append(Photo(number, None, None, out.sections.index(current)))
+                out.uncaptioned.append(number)
+            current.pictures.clear()
     if not out.sections:
         out.sections.append(lead)
     return out
@@ -185,7 +191,9 @@ def _inline_element(element, section: Section | None) -> str:
     if tag == "br":
         return "<br />"
     if tag == "img":
-        return ""  # a picture inside a line of text: the paragraph keeps its text
+        if section is not None:  # a picture inside a line of text: a photo of the section
+            section.pictures.append(int(element.get("src", "").removeprefix(IMAGE_SOURCE) or 0))
+        return ""
     if tag == "sup":
         # A note reference (Word often sets it superscript too: <sup><sup><a>…)
         link = element.find(".//a")
