@@ -92,9 +92,19 @@ TRIM_SIZES: dict[str, tuple[float, float]] = {
     "16k": (185.0, 260.0), "big16k": (210.0, 285.0), "32k": (130.0, 184.0),
     "big32k": (140.0, 203.0), "a4": (210.0, 297.0), "a5": (148.0, 210.0), "b5": (176.0, 250.0),
 }
+# The full sheet (全张纸) each preset is cut from and into how many parts (开数), as a copyright
+# page states the format (GB/T 12450, GB/T 788): 787 × 1092 mm paper for 16开 and 32开,
+# 889 × 1194 mm for 大16开, 850 × 1168 mm for 大32开, the A series from 890 × 1240 mm and the
+# B series from 1000 × 1400 mm (GB/T 788-1999).
+TRIM_SHEETS: dict[str, tuple[tuple[int, int], int]] = {
+    "16k": ((787, 1092), 16), "32k": ((787, 1092), 32), "big16k": ((889, 1194), 16),
+    "big32k": ((850, 1168), 32), "a4": ((890, 1240), 16), "a5": ((890, 1240), 32),
+    "b5": ((1000, 1400), 32),
+}
 TRIM_NAMES = {"16k": "16开", "big16k": "大16开", "32k": "32开", "big32k": "大32开",
               "a4": "A4", "a5": "A5", "b5": "B5"}
 DEFAULT_TRIM = "16k"
+MM_PER_PT = 25.4 / 72
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,16 @@ class PrintOptions:
         "generic CMYK profile).", None)
     press_condition: str | None = option(
         'Registered name of that printing condition, e.g. "FOGRA39" (default "Custom").', None)
+    grid: bool = option(
+        "Snap the text block (版心) to whole characters and lines: the margins take the "
+        "difference (default true).", True)
+    openings: str = option(
+        'Where sections open: "recto" (a right-hand page, books; default), "any" (the next '
+        'page) or "run-on" (接排: after the previous section, for collections of articles).',
+        "recto", ("recto", "any", "run-on"))
+    footnotes: str = option(
+        'Footnotes at the foot of the page (页下注), numbered ①②③ "page" by page (default) or '
+        'through each "section".', "page", ("page", "section"))
 
     @property
     def text_width_mm(self) -> float:
@@ -133,6 +153,17 @@ class PrintOptions:
     def text_height_mm(self) -> float:
         """Height of the text block (版心), running heads and folios excluded."""
         return self.trim_height_mm - self.margin_top_mm - self.margin_bottom_mm
+
+    @property
+    def chars_per_line(self) -> int:
+        """Characters of the body size a full line holds (字/行)."""
+        return int(self.text_width_mm / (self.font_size_pt * MM_PER_PT) + 1e-4)
+
+    @property
+    def lines_per_page(self) -> int:
+        """Lines of body text a page holds (行/页)."""
+        return int(self.text_height_mm / (self.font_size_pt * self.line_height * MM_PER_PT)
+                   + 1e-4)
 
     @property
     def trim_name(self) -> str | None:
@@ -213,6 +244,25 @@ class Edition:
 
 
 @dataclass(frozen=True)
+class ColophonOptions:
+    """The ``[colophon]`` table: what the copyright page (版权页, GB/T 12450) prints besides what
+    luoshu knows. Every line is optional; one without a value is left out."""
+
+    cip: str | None = option(
+        "The CIP block (图书在版编目（CIP）数据) as the CIP office issued it, typeset verbatim "
+        "line by line; luoshu never makes one up.", None)
+    editor: str | None = option("责任编辑: the editor(s) responsible, as printed.", None)
+    cover_designer: str | None = option("封面设计: who designed the cover.", None)
+    proofreader: str | None = option("责任校对: the proofreader(s).", None)
+    distributor: str | None = option(
+        "出版发行: who publishes and distributes it, with an address if wanted (default: the "
+        "[book] publisher).", None)
+    printer: str | None = option("印刷: the printing house.", None)
+    print_run: str | None = option('印数: copies of this printing, e.g. "1—3000".', None)
+    price: str | None = option('定价: the price as printed, e.g. "48.00元".', None)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything book.toml says, validated and typed."""
 
@@ -221,6 +271,7 @@ class Config:
     print: PrintOptions = field(default_factory=PrintOptions)
     epub: EpubOptions = field(default_factory=EpubOptions)
     typography: TypographyOptions = field(default_factory=TypographyOptions)
+    colophon: ColophonOptions = field(default_factory=ColophonOptions)
     editions: tuple[Edition, ...] = ()  # [editions.NAME] tables, in book.toml's order
 
 

@@ -176,7 +176,7 @@ def test_strict_turns_a_warning_into_an_error(tmp_path):
     (out / "book.epub").write_bytes(MARKER)
     (problem,) = failed_build(project, out, "--strict")
     assert problem.startswith(f"{CAPTIONS}:1: small.jpg prints at 70 dpi")
-    assert "supply it at least 1713 px wide" in problem
+    assert "supply it at least 1707 px wide" in problem
 
 
 # --- the decompression-bomb limit -------------------------------------------------------------

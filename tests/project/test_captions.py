@@ -229,7 +229,7 @@ def test_too_many_pixels_is_refused_from_the_header(tmp_path, make_project):
     assert problem.code == "photo-too-large"
     assert problem.message == (
         "photos/big.png has 96 megapixels (12000 × 8000 px), more than luoshu accepts (80): "
-        "downscale it (1713 px across is enough to print it at 300 dpi)")
+        "downscale it (1707 px across is enough to print it at 300 dpi)")
 
 
 def test_limit_is_inclusive(tmp_path, make_project):

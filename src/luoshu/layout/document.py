@@ -27,7 +27,7 @@ from ..markup.xhtml import escape_text
 from ..model import Book
 from . import cjk as cjk_layout
 from . import pagemap
-from .colophon import colophon_lines, date_text, labels_for
+from .colophon import colophon, date_text, labels_for
 from .moves import SCALE, Move, apply_moves
 from .pagestyle import page_css, style_element_text
 
@@ -46,10 +46,13 @@ PROJECT_URL = "file:///luoshu-project/"
 
 
 def print_html(book: Book, moves: Iterable[Move] = (),
-               sizes: dict[str, Placement] | None = None) -> str:
+               sizes: dict[str, Placement] | None = None, pages: int | None = None,
+               front_only: bool = False) -> str:
     """The whole print document as an HTML string, stylesheets included; with *moves*, the
     photos the make-up moves where an editor would put them (luoshu.layout.makeup); *sizes* are
-    the photos' printed sizes when the caller has them (photo_placements reads every photo)."""
+    the photos' printed sizes when the caller has them (photo_placements reads every photo).
+    *pages* is the book's page count for the copyright page (luoshu.layout.colophon); with
+    *front_only*, the document stops after the copyright page."""
     meta = book.meta
     sizes = photo_placements(book) if sizes is None else sizes
     moves = tuple(moves)
@@ -66,7 +69,8 @@ def print_html(book: Book, moves: Iterable[Move] = (),
         "pdf/book.html.j2",
         meta=meta,
         labels=labels_for(book),
-        colophon=colophon_lines(book),
+        colophon=colophon(book, pages),
+        front_only=front_only,
         generator=f"luoshu {__version__}",
         date_text=date_text(book),
         # Cascade order: theme, print rules, page geometry, house fonts, then the project's.

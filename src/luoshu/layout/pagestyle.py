@@ -14,6 +14,17 @@ from ..model import PrintOptions
 CSS_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
                         "math", "emoji", "fangsong", "ui-serif", "ui-sans-serif",
                         "ui-monospace", "ui-rounded"}
+# Where sections open ([print] openings). A recto opening leaves the verso before it blank
+# (print.css keeps a blank page without head or folio); run-on (接排) sets a section after the
+# previous one, on the same page, its title set off by space above.
+OPENINGS = {
+    "recto": "section.chapter { break-before: right; }\n"
+             "section.chapter:first-child { break-before: auto; } /* the body opens on a recto */",
+    "any": "section.chapter { break-before: page; }\n"
+           "section.chapter:first-child { break-before: auto; }",
+    "run-on": "section.chapter { break-before: auto; }\n"
+              "section.chapter + section.chapter > h1 { margin-top: 3em; }",
+}
 MARGIN_BOXES = ("top-left", "top-center", "top-right", "bottom-left", "bottom-center",
                 "bottom-right")
 
@@ -44,6 +55,7 @@ def page_css(options: PrintOptions, folio_families: tuple[str, ...]) -> str:
 @page :right {{ margin-left: {o.margin_inner_mm:g}mm; margin-right: {o.margin_outer_mm:g}mm; }}
 html {{ font-size: {o.font_size_pt:g}pt; }}
 body {{ line-height: {o.line_height:g}; }}
+{OPENINGS[o.openings]}
 
 /* A full-bleed photo is a plate: a page of its own, without running head or folio, the photo
    across the page and into the bleed on three sides, its caption in the space below. */

@@ -28,6 +28,7 @@ from .makeup import MAX_ROUNDS, Move, find_moves
 from .page_boxes import PT_PER_PX
 
 LOGGER = logging.getLogger("luoshu.layout.typeset")
+COLOPHON_ID = "colophon"  # the copyright page's section, as the print template writes it
 
 # The error records of the lay_out or write_document running in this thread/context, or None
 # outside one.
@@ -82,6 +83,10 @@ def lay_out(book: Book) -> weasyprint.Document:
     logged (an unreadable image, a stylesheet that is not CSS).
     """
     cjk_layout.install()
+    options = book.config.print
+    LOGGER.info("print: text block (版心) %.1f mm × %.1f mm, 每行 %d 字 × 每页 %d 行",
+                options.text_width_mm, options.text_height_mm, options.chars_per_line,
+                options.lines_per_page)
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with collect_weasyprint_errors() as errors:
         sizes = photo_placements(book)  # read once, for every layout
@@ -103,8 +108,38 @@ def lay_out(book: Book) -> weasyprint.Document:
         if moves:
             LOGGER.info("print: %d photo(s) placed at the top or foot of their pages",
                         len(moves))
+        if not (fetcher.refusals or errors):
+            _set_copyright_page(book, document, moves, sizes, fetcher)
     raise_problems(fetcher, errors)
     return document
+
+
+def _set_copyright_page(book: Book, document: weasyprint.Document, moves, sizes,
+                        fetcher: ProjectFetcher) -> None:
+    """The copyright page again, now that the book's pages are counted (印张 and 字数 follow
+    from them): the front matter alone is laid out with the count, and its copyright page takes
+    the place of the one laid out before. The page is the same size, alone on its page, with
+    nothing on it that other pages refer to, so nothing else changes."""
+    index = next((n for n, page in enumerate(document.pages)
+                  if _holds_id(page._page_box, COLOPHON_ID)), None)
+    if index is None:
+        return
+    front = _render(print_html(book, moves, sizes, pages=len(document.pages), front_only=True),
+                    fetcher)
+    replacement = next((page for page in front.pages
+                        if _holds_id(page._page_box, COLOPHON_ID)), None)
+    if replacement is not None:
+        document.pages[index] = replacement
+
+
+def _holds_id(box, wanted: str, depth: int = 4) -> bool:
+    """Whether the element *wanted* has a box among the first *depth* levels under *box* (the
+    copyright page's section is a child of <body>: page, html, body, section)."""
+    element = box.element
+    if element is not None and element.get("id") == wanted:
+        return True
+    return depth > 0 and any(_holds_id(child, wanted, depth - 1)
+                             for child in getattr(box, "children", ()))
 
 
 def _render(html: str, fetcher: ProjectFetcher) -> weasyprint.Document:

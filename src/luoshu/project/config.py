@@ -23,9 +23,11 @@ from ..files.text import read_toml, toml_key_line
 from ..model import (
     EDITION_VARIANTS,
     FORMATS,
+    MM_PER_PT,
     TRIM_SIZES,
     WRITING_MODES,
     BookMeta,
+    ColophonOptions,
     Config,
     Edition,
     EditionOptions,
@@ -41,7 +43,7 @@ from ..zh.punctuation import normalize
 from ..zh.typocheck import CODES as CHECK_CODES
 
 TABLES = {"book": BookMeta, "output": OutputOptions, "print": PrintOptions, "epub": EpubOptions,
-          "typography": TypographyOptions}
+          "typography": TypographyOptions, "colophon": ColophonOptions}
 # One line per option, from its declaration in luoshu.model: shown in error messages and in the
 # README's reference (scripts/options_reference.py).
 OPTION_DOCS: dict[str, dict[str, str]] = {
@@ -115,6 +117,7 @@ def parse_config(data: dict, text: str = "") -> Config:
         print=PrintOptions(**values["print"]),
         epub=EpubOptions(**values["epub"]),
         typography=typography,
+        colophon=ColophonOptions(**values["colophon"]),
         editions=editions,
     )
 
@@ -356,6 +359,25 @@ def _check_print(print_: dict, text: str, problems: list[Problem]) -> None:
         problem(f"the margins leave a text block of {text_width:g} × {text_height:g} mm on a "
                 f"{option('trim_width_mm'):g} × {option('trim_height_mm'):g} mm page: make "
                 "them smaller (at least 40 × 60 mm must remain)", None, "config-margins")
+    elif option("grid"):
+        _snap_to_grid(print_, option, text_width, text_height)
+
+
+def _snap_to_grid(print_: dict, option, text_width: float, text_height: float) -> None:
+    """The text block (版心) made a whole number of body characters wide and of lines high, as
+    a Chinese page is designed: every full line holds the same characters, every page the same
+    lines. The margins take the difference, the inner and outer in proportion to each other,
+    the top and bottom likewise (values rounded to a thousandth of a millimetre)."""
+    em = option("font_size_pt") * MM_PER_PT
+    pitch = em * option("line_height")
+    width = int(text_width / em + 1e-6) * em
+    height = int(text_height / pitch + 1e-6) * pitch
+    for (first, second), spare in ((("margin_inner_mm", "margin_outer_mm"), text_width - width),
+                                   (("margin_top_mm", "margin_bottom_mm"), text_height - height)):
+        a, b = option(first), option(second)
+        share = a / (a + b) if a + b else 0.5
+        print_[first] = a + spare * share
+        print_[second] = b + spare * (1 - share)
 
 
 def _identifier_problem(identifier: str) -> str | None:
