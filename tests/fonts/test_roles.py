@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from fontTools.fontBuilder import FontBuilder
-from fontTools.pens.ttGlyphPen import TTGlyphPen
+from helpers.bad_projects import tiny_font
 from helpers.projects import MINIMAL_HANS, TRADITIONAL_HANT
 
 from luoshu.errors import ProjectError
@@ -38,24 +35,6 @@ def hant_fonts(tmp_path_factory):
 @pytest.fixture(scope="module")
 def hans_coverage(hans_fonts):
     return Coverage(hans_fonts)
-
-
-def tiny_font(characters: str, family: str = "House Serif") -> bytes:
-    """A TrueType font with an (empty) glyph for each of *characters*."""
-    names = [".notdef"] + [f"uni{ord(c):04X}" for c in characters]
-    builder = FontBuilder(1000, isTTF=True)
-    builder.setupGlyphOrder(names)
-    builder.setupCharacterMap({ord(c): f"uni{ord(c):04X}" for c in characters})
-    empty = TTGlyphPen(None).glyph()
-    builder.setupGlyf({name: empty for name in names})
-    builder.setupHorizontalMetrics({name: (1000, 0) for name in names})
-    builder.setupHorizontalHeader(ascent=880, descent=-120)
-    builder.setupNameTable({"familyName": family, "styleName": "Regular"})
-    builder.setupOS2(usWeightClass=400)
-    builder.setupPost()
-    buffer = io.BytesIO()
-    builder.save(buffer)
-    return buffer.getvalue()
 
 
 def font_problems(project) -> list:

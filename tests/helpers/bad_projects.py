@@ -13,6 +13,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont
 from PIL import Image
 
 from .projects import write_project
@@ -54,6 +57,37 @@ def bomb_png(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
             + chunk(b"IEND", b""))
+
+
+def tiny_font(characters: str, family: str = "House Serif") -> bytes:
+    """A TrueType font with a square glyph for each of *characters*."""
+    names = [".notdef"] + [f"uni{ord(c):04X}" for c in characters]
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(names)
+    builder.setupCharacterMap({ord(c): f"uni{ord(c):04X}" for c in characters})
+    pen = TTGlyphPen(None)
+    for x, y in ((100, 0), (100, 700), (800, 700), (800, 0)):
+        (pen.moveTo if x == 100 and y == 0 else pen.lineTo)((x, y))
+    pen.closePath()
+    square, empty = pen.glyph(), TTGlyphPen(None).glyph()
+    builder.setupGlyf({name: (empty if name == ".notdef" else square) for name in names})
+    builder.setupHorizontalMetrics({name: (1000, 0) for name in names})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": family, "styleName": "Regular"})
+    builder.setupOS2(usWeightClass=400)
+    builder.setupPost()
+    buffer = io.BytesIO()
+    builder.save(buffer)
+    return buffer.getvalue()
+
+
+def damaged_font(table: str, at: int, garbage: bytes, characters: str = "甲正文") -> bytes:
+    """tiny_font(*characters*) with *garbage* written over its *table* from byte *at* of the
+    table (the table directory, and so the file's structure, left as it was)."""
+    data = bytearray(tiny_font(characters))
+    offset = TTFont(io.BytesIO(bytes(data))).reader.tables[table].offset + at
+    data[offset:offset + len(garbage)] = garbage
+    return bytes(data)
 
 
 def photo_entry(file: str, *extra: str) -> str:

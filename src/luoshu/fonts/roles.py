@@ -9,11 +9,19 @@ drawn.
 "Never ship tofu": before anything is rendered, every character of the manuscript is looked up
 in the character maps of its role's fonts; one that none of them covers is an error naming the
 code point, the character and ``file:line``.
+
+A project's own font files are untrusted like its manuscript: each is validated whole when it is
+loaded (``font_damage``) — every table by the OpenType Sanitizer that Chrome and Firefox run on
+web fonts (pyots: every glyph's outline, offsets, lengths), then the tables luoshu itself reads
+with fontTools — so that a damaged file is refused with its name and the reason, never a
+traceback halfway through the coverage check or the EPUB's subsetter. System fonts come from the
+machine's packages and are trusted.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import tomllib
 import unicodedata
@@ -21,7 +29,9 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from fontTools.ttLib import TTFont, TTLibError
+import pyots
+from fontTools.ttLib import TTFont
+from tinycss2.serializer import serialize_string_value
 
 from ..errors import Problem, ProjectError
 from ..files.paths import BOOK_TOML, CAPTIONS, FONTS, FONTS_TOML
@@ -31,6 +41,16 @@ from ..model import Book, FontFace, FontRole, FontSet, script_of
 ROLE_NAMES = ("body", "heading", "caption", "code")
 ROLE_KEYS = {"family", "files", "fallback", "generic"}
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
+
+# What a family name may be: a name, never CSS or markup (it is written into stylesheets).
+MAX_FAMILY_CHARACTERS = 200
+# A font file larger than this is refused unread (the largest CJK collections are ~120 MB).
+MAX_FONT_BYTES = 256 * 1024 * 1024
+# The tables luoshu reads with fontTools (the no-tofu check, the EPUB's subsets and cover, the
+# archive's licence record); each is decoded when a project font is loaded.
+READ_TABLES = ("head", "hhea", "maxp", "OS/2", "name", "post", "cmap", "hmtx", "loca", "glyf",
+               "CFF ", "CFF2", "vhea", "vmtx", "GDEF", "GSUB", "GPOS")
+_NOT_A_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # fontconfig weights → CSS weights (fontconfig's scale: 80 regular, 200 bold).
 _FC_TO_CSS_WEIGHT = ((0, 100), (40, 200), (50, 300), (80, 400), (100, 500), (180, 600),
@@ -102,9 +122,18 @@ def _resolve_role(project, name, spec, script, where, problems) -> FontRole | No
     if not isinstance(family, str) or not family:
         problems.append(Problem(f"[{name}] needs a family name", path, line, code="fonts-family"))
         return None
-    if generic not in GENERIC_FAMILIES:
+    if not isinstance(fallback, list):
+        fallback = [fallback]  # reported below: not a name
+    wrong = [(n, family_problem(n)) for n in (family, *fallback)]
+    for bad, why in wrong:
+        if why:
+            problems.append(Problem(f"[{name}] family {why}", path, line, code="fonts-family"))
+    if any(why for _, why in wrong):
+        return None
+    if not isinstance(generic, str) or generic not in GENERIC_FAMILIES:
         problems.append(Problem(f"[{name}] generic must be one of {', '.join(sorted(GENERIC_FAMILIES))}",
                                 path, line, code="fonts-generic"))
+        generic = "serif"
     faces: list[FontFace] = []
     if spec.get("files"):
         faces += _project_faces(project, name, family, spec["files"], path, line, problems)
@@ -129,27 +158,92 @@ def _project_faces(project, role, family, files, path, line, problems) -> list[F
     faces = []
     fonts_dir = (project / FONTS).resolve()
     for name in files if isinstance(files, list) else [files]:
-        file = (fonts_dir / str(name)).resolve()
-        if not file.is_relative_to(fonts_dir) or not file.is_file():
-            problems.append(Problem(f"font file fonts/{name} (role {role}) not found", path, line,
+        if not isinstance(name, str) or not name or _NOT_A_NAME.search(name):
+            problems.append(Problem(f"[{role}] files lists {clipped_name(name)}, which is not a "
+                                    "file name: list the font files in fonts/ by name, e.g. "
+                                    'files = ["House-Regular.otf"]', path, line,
                                     code="fonts-file-missing"))
             continue
-        try:
-            font = TTFont(file, fontNumber=0, lazy=True)
-            weight = font["OS/2"].usWeightClass if "OS/2" in font else 400
-        except (TTLibError, OSError, KeyError) as error:
-            problems.append(Problem(f"fonts/{name} is not a usable font file: {error}", path, line,
-                                    code="fonts-file-invalid"))
+        file = (fonts_dir / name).resolve()
+        shown = f"fonts/{clipped_name(name, quote=False)}"
+        if not file.is_relative_to(fonts_dir) or not file.is_file():
+            problems.append(Problem(f"font file {shown} (role {role}) not found", path, line,
+                                    code="fonts-file-missing"))
             continue
-        faces.append(FontFace(family, file, 0, weight, in_project=True))
+        damage = font_damage(file)
+        if damage:
+            problems.append(Problem(f"{shown} (role {role}) is not a usable font file: {damage}; "
+                                    "get a fresh copy of the font, or remove it from fonts.toml",
+                                    path, line, code="fonts-file-invalid"))
+            continue
+        with TTFont(file, fontNumber=0, lazy=True) as font:  # every table read already
+            weight = font["OS/2"].usWeightClass if "OS/2" in font else 400
+        # CSS weights run from 1 to 1000; the sanitizer lets a font through with others.
+        faces.append(FontFace(family, file, 0, min(max(weight, 1), 1000), in_project=True))
     return faces
+
+
+def family_problem(name: object) -> str | None:
+    """What makes *name* unusable as a font family name, or None. A family name ends up in
+    stylesheets and in fontconfig's queries: a name, never a line break, a control character or
+    a page of text (escaping keeps anything else harmless: ``css_string``)."""
+    if not isinstance(name, str) or not name.strip():
+        return f"{clipped_name(name)} is not a family name (a non-empty string)"
+    if len(name) > MAX_FAMILY_CHARACTERS:
+        return (f"{clipped_name(name)} is {len(name):,} characters long; a family name has at "
+                f"most {MAX_FAMILY_CHARACTERS}")
+    bad = _NOT_A_NAME.search(name)
+    if bad:
+        return (f"{clipped_name(name)} holds U+{ord(bad.group()):04X}, a control character: "
+                "write the family name as fc-list shows it")
+    return None
+
+
+def clipped_name(value: object, quote: bool = True) -> str:
+    """*value* as a message shows it: quoted, and cut to a few dozen characters."""
+    text = repr(value) if quote else str(value)
+    return text if len(text) <= 60 else f"{text[:50]}… ({len(text):,} characters)"
+
+
+def font_damage(path: Path, index: int = 0) -> str | None:
+    """Why the font file at *path* (face *index* of a collection) cannot be used, or None.
+
+    The OpenType Sanitizer checks every table, every glyph's outline included, as browsers do
+    before they use a web font; then the tables luoshu reads with fontTools (READ_TABLES) are
+    decoded. A font file is large and read by several stages: the verdict is remembered per
+    process, by path, size and modification time (a pure memo)."""
+    stat = path.stat()
+    return _font_damage(str(path), index, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _font_damage(path: str, index: int, size: int, mtime_ns: int) -> str | None:
+    if size > MAX_FONT_BYTES:
+        return f"it is {size / 1e6:,.0f} MB, more than luoshu reads ({MAX_FONT_BYTES >> 20} MB)"
+    result = pyots.sanitize(path, quiet=False, font_index=index)
+    if not result.sanitized:
+        # "ERROR: cmap: Bad subtable offset in cmap subtable 0", then "cmap: Failed to parse
+        # table": the first says why.
+        errors = [m.removeprefix("ERROR: ") for m in result.messages if m.startswith("ERROR")]
+        return f"the OpenType Sanitizer refuses it ({(errors or ['not a font'])[0]})"
+    try:
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            for tag in READ_TABLES:
+                if tag in font:
+                    font[tag]  # decoded on access
+            font.getBestCmap()
+    except Exception as error:  # noqa: BLE001 - untrusted file: any parser failure is the file's
+        return f"its tables cannot be read ({str(error)[:120] or type(error).__name__})"
+    return None
 
 
 def system_faces(family: str) -> list[FontFace]:
     """Every installed face of *family*, via fontconfig (an exact family-name match)."""
+    # fontconfig's pattern syntax gives "\", "-", ":" and "," meanings: escaped, they are the name.
+    pattern = re.sub(r"([\\\-:,])", r"\\\1", family)
     try:
         listing = subprocess.run(
-            ["fc-list", "--format", "%{file}\t%{index}\t%{weight}\n", f":family={family}"],
+            ["fc-list", "--format", "%{file}\t%{index}\t%{weight}\n", f":family={pattern}"],
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout
     except (OSError, subprocess.SubprocessError):
@@ -191,12 +285,18 @@ def font_css(fonts: FontSet, embed: bool, base: str = "") -> str:
             for face in role.faces:
                 if face.in_project:
                     url = f"{base}fonts/{face.path.name}"
-                    rules.append(f'@font-face {{ font-family: "{face.family}"; '
-                                 f'src: url("{url}"); font-weight: {face.weight}; }}')
+                    rules.append(f'@font-face {{ font-family: {css_string(face.family)}; '
+                                 f'src: url({css_string(url)}); font-weight: {face.weight}; }}')
     for role in fonts.roles:
-        families = ", ".join(f'"{family}"' for family in role.families)
+        families = ", ".join(css_string(family) for family in role.families)
         rules.append(f"{ROLE_SELECTORS[role.name]} {{ font-family: {families}, {role.generic}; }}")
     return "\n".join(rules) + "\n"
+
+
+def css_string(text: str) -> str:
+    """*text* as a quoted CSS string: quotes, backslashes and line breaks escaped (tinycss2), and
+    "<" too, so that the stylesheet can sit in an HTML <style> element whatever the text."""
+    return f'"{serialize_string_value(text)}"'.replace("<", "\\3c ")
 
 
 # --- coverage ("never ship tofu") ---------------------------------------------------------
