@@ -14,8 +14,10 @@ and the project is sent to another worker — or fails, with the refusal, when n
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import deque
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
 from ..errors import ProjectError
@@ -36,6 +38,7 @@ from .task import MAX_ATTEMPTS, Finish, Note, Settings, Task
 CONNECT_SECONDS = 10  # to reach the scheduler (Dask retries until then)
 WORKER_WAIT_SECONDS = 120  # for a first worker to join it
 TASKS_PER_THREAD = 2  # in flight: one building, one ready to start
+POLL_SECONDS = 0.05  # between looks for finished tasks
 
 
 class ClusterUnavailable(Exception):
@@ -77,37 +80,60 @@ class DaskCluster:
                     f"no worker joined the scheduler at {self.address} within "
                     f"{WORKER_WAIT_SECONDS} s; start workers with 'dask worker {self.address}'"
                 ) from None
-            _Batch(client, settings, finish, note).run(tasks)
+            _Batch(client, self.address, settings, finish, note).run(tasks)
 
 
 class _Batch:
     """One batch on one client: what is waiting, what is out, which workers are refused."""
 
-    def __init__(self, client, settings: Settings, finish: Finish, note: Note):
+    def __init__(self, client, address: str, settings: Settings, finish: Finish, note: Note):
         from distributed import as_completed
 
         self.client = client
+        self.address = address
         self.settings = settings
         self.finish = finish
         self.note = note
         self.completed = as_completed(loop=client.loop)
         self.sent: dict = {}  # future → _Sent
         self.refused: set[str] = set()  # worker addresses whose environment differs
+        self.workerless_since: float | None = None
 
     def run(self, tasks: list[Task]) -> None:
         waiting = deque(tasks)
         try:
             self._send_more(waiting)
-            for future in self.completed:
-                sent = self.sent.pop(future)
-                outcome = self._outcome(future, sent)
-                future.release()
-                if outcome is not None:
-                    self.finish(sent.task, outcome)
+            while self.sent:
+                ready = self.completed.next_batch(block=False)
+                if not ready:  # poll, to notice a cluster that has lost all its workers
+                    self._check_workers()
+                    time.sleep(POLL_SECONDS)
+                    continue
+                for future in ready:
+                    sent = self.sent.pop(future)
+                    outcome = self._outcome(future, sent)
+                    future.release()
+                    if outcome is not None:
+                        self.finish(sent.task, outcome)
                 self._send_more(waiting)
         except BaseException:
-            self.client.cancel(list(self.sent))
+            if self.client.status == "running":
+                self.client.cancel(list(self.sent))
             raise
+
+    def _check_workers(self) -> None:
+        """Stop the batch when the scheduler has had no worker for WORKER_WAIT_SECONDS."""
+        if self.client.status != "running":
+            raise ClusterUnavailable(f"lost the Dask scheduler at {self.address}"
+                                     "; run the same command again to go on")
+        if self.client.nthreads():
+            self.workerless_since = None
+        elif self.workerless_since is None:
+            self.workerless_since = time.monotonic()
+        elif time.monotonic() - self.workerless_since > WORKER_WAIT_SECONDS:
+            raise ClusterUnavailable(
+                f"every worker has left the scheduler at {self.address}; start "
+                "workers, then run the same command again to go on")
 
     def _send_more(self, waiting: deque[Task]) -> None:
         """Read and send projects until every worker thread has TASKS_PER_THREAD of them."""
@@ -160,9 +186,12 @@ class _Batch:
             outcome = future.result()
         except KilledWorker as error:
             return Outcome(name, FAILED, problems=(
-                f"the workers building it died {MAX_ATTEMPTS} times (last "
+                f"the workers building it died {error.allowed_failures + 1} times (the last "
                 f"{getattr(error.last_worker, 'address', 'unknown')}): killed, or out of "
                 "memory?; try 'luoshu build' on it alone",), worker="cluster")
+        except CancelledError:  # the scheduler is gone: no other project can be built either
+            raise ClusterUnavailable(f"lost the Dask scheduler at {self.address}"
+                                     "; run the same command again to go on") from None
         except Exception as error:  # the worker could not run the task at all
             return Outcome(name, FAILED, problems=(
                 f"a worker could not run the build ({type(error).__name__}: {error}); every "

@@ -43,8 +43,8 @@ def main(source: Path, out: Path, settings: Settings, jobs: int | None, schedule
          debug: bool = False) -> int:
     """Run ``luoshu batch`` and return its exit status."""
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    if not debug:  # Dask's own log lines would break into the progress bar
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+    if not debug:  # Dask's log lines would break into the bar; what matters is said in our words
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
         projects = find_projects(source, out)
     except ProjectError as error:
@@ -65,8 +65,9 @@ def main(source: Path, out: Path, settings: Settings, jobs: int | None, schedule
         errors.print(f"luoshu batch: {escape(str(error))}")
         return 1
     except KeyboardInterrupt:
+        again = "without --force " if settings.force else ""
         errors.print(f"luoshu batch: stopped; {escape(str(out / REPORT))} says what was built "
-                     "— run the same command again to go on")
+                     f"— run the same command {again}again to go on")
         return 130
     summarize(result, out, runner.where)
     return 1 if result.count(FAILED) or not result.completed else 0
@@ -140,7 +141,7 @@ def summarize(result: BatchResult, out: Path, where: str) -> None:
     table = Table(box=box.ASCII if plain else box.SIMPLE_HEAD)
     table.add_column("status")
     table.add_column("projects", justify="right")
-    table.add_column("build seconds", justify="right")
+    table.add_column("seconds", justify="right")  # spent on them, where they ran
     for status in (BUILT, UP_TO_DATE, FAILED, NOT_BUILT):
         chosen = [e for e in result.entries if e.status == status]
         if chosen or status != NOT_BUILT:
