@@ -108,7 +108,9 @@ class Display:
         else:
             where = f" on {entry.worker}" if entry.worker not in (None, "local", "client") else ""
             seconds = f" in {entry.seconds:.1f} s" if entry.status == BUILT else ""
-            line = f"{entry.status} {escape(entry.name)}{seconds}{escape(where)}"
+            warnings = (f" ({len(entry.warnings)} warning{'s' if len(entry.warnings) > 1 else ''}"
+                        " in the report)" if entry.warnings else "")
+            line = f"{entry.status} {escape(entry.name)}{seconds}{escape(where)}{warnings}"
         if self.progress is not None:
             self.progress.update(self.task, completed=finished, counts=self._counts())
             if line:
@@ -142,11 +144,13 @@ def summarize(result: BatchResult, out: Path, where: str) -> None:
     table.add_column("status")
     table.add_column("projects", justify="right")
     table.add_column("seconds", justify="right")  # spent on them, where they ran
+    table.add_column("warnings", justify="right")  # each project's are in the report
     for status in (BUILT, UP_TO_DATE, FAILED, NOT_BUILT):
         chosen = [e for e in result.entries if e.status == status]
         if chosen or status != NOT_BUILT:
             seconds = sum(e.seconds or 0.0 for e in chosen)
-            table.add_row(status, str(len(chosen)), f"{seconds:.1f}")
+            warnings = sum(len(e.warnings) for e in chosen)
+            table.add_row(status, str(len(chosen)), f"{seconds:.1f}", str(warnings))
     console.print(table)
     failures = [e for e in result.entries if e.status == FAILED]
     if failures:

@@ -64,10 +64,13 @@ def remove_staging(folder: str | Path | None) -> None:
 
 
 def remove_stale_staging(out: Path, names: Iterable[str]) -> None:
-    """Remove the staging folders an earlier, killed batch left for these projects."""
+    """Remove what an earlier, killed batch left beside these projects' folders: staging
+    folders, and the scratch folder an earlier output folder is moved into while it is
+    replaced (luoshu.files.output.scratch_beside). Both are hidden and named after the
+    project; no batch is using them, since this one holds the lock."""
     for name in names:
-        for folder in out.glob(f".{_glob_escape(name)}.*{STAGING_SUFFIX}"):
-            if folder.is_dir():
+        for folder in out.glob(f".{_glob_escape(name)}.*"):
+            if folder.is_dir() and not folder.is_symlink():
                 remove_staging(folder)
 
 
