@@ -67,7 +67,7 @@ def test_contents_numbers_are_the_folios_of_the_opening_pages(reading):
     squeeze = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
     toc = next(n for n, (body, _, _) in enumerate(pages)
                if squeeze(body).startswith(labels_for(book)["contents"]))
-    entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)$", pages[toc][0], re.MULTILINE)
+    entries = re.findall(r"^(.+?)\s*(?:\.\s*){3,}\s*(\d+)$", pages[toc][0], re.MULTILINE)
     assert [squeeze(title) for title, _ in entries] == [squeeze(t) for t in titles(book)]
     for title, number in entries:
         opening = next(n for n, (body, _, _) in enumerate(pages)

@@ -139,7 +139,7 @@ def test_bookmarks_are_the_sections(rendered: Path):
 
 def test_table_of_contents_points_to_the_right_pages(rendered: Path, page_texts: list[str]):
     toc_page = next(n for n, text in enumerate(page_texts) if text.startswith("目录"))
-    entries = dict(re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)$", page_texts[toc_page], re.MULTILINE))
+    entries = dict(re.findall(r"^(.+?)\s*(?:\.\s*){3,}\s*(\d+)$", page_texts[toc_page], re.MULTILINE))
     assert list(entries) == [*SECTION_TITLES.values(), GALLERY_TITLE]
     starts = {}
     for title in entries:

@@ -11,6 +11,7 @@ protections (luoshu.layout.cjk).
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Iterable
 
@@ -21,12 +22,14 @@ from .. import __version__, templates
 from ..files.gate import ProjectFiles, RefusedResource, decode_data_uri
 from ..files.paths import MANUSCRIPT
 from ..fonts import roles as fonts
+from ..fonts.quotes import MARK_CLASS, borrowed_marks, borrowed_marks_css
+from ..fonts.roles import ROLE_SELECTORS
 from ..images.photos import Placement, image_pixels, placement
 from ..markup.figures import GALLERY_ANCHOR
 from ..markup.xhtml import escape_text
 from ..model import Book
 from . import cjk as cjk_layout
-from . import pagemap
+from . import footnotes, pagemap
 from .colophon import colophon, date_text, labels_for
 from .moves import SCALE, Move, apply_moves
 from .pagestyle import page_css, style_element_text
@@ -56,15 +59,17 @@ def print_html(book: Book, moves: Iterable[Move] = (),
     meta = book.meta
     sizes = photo_placements(book) if sizes is None else sizes
     moves = tuple(moves)
+    marks = _marks_to_borrow(book)
     sections = [
         {"id": section.id, "title": section.title,
-         "html": Markup(_marked_fragment(section.html, section.id, sizes=sizes, moves=moves)[0])}
+         "html": Markup(_marked_fragment(section.html, section.id, sizes=sizes, moves=moves,
+                                        marks=marks)[0])}
         for section in book.sections
     ]
     # The gallery's blocks are numbered across its figures; block 0 is its heading, which the
     # template writes (pagemap.GALLERY_TITLE_ID).
     gallery = book.gallery and Markup(_marked_fragment(
-        book.gallery_html, pagemap.GALLERY_SECTION, 1, sizes)[0])
+        book.gallery_html, pagemap.GALLERY_SECTION, 1, sizes, marks=marks)[0])
     return templates.render(
         "pdf/book.html.j2",
         meta=meta,
@@ -80,6 +85,7 @@ def print_html(book: Book, moves: Iterable[Move] = (),
             page_css(book.config.print, (*book.fonts.body.families, book.fonts.body.generic)),
             # Font files are named relative to the project; this document is in manuscript/.
             fonts.font_css(book.fonts, embed=True, base="../"),
+            borrowed_marks_css(book.fonts, book.meta.script),
         )],
         # Project stylesheets are project-relative; the document lives in manuscript/.
         project_stylesheets=["../" + urllib.parse.quote(path) for path in book.stylesheets],
@@ -87,6 +93,51 @@ def print_html(book: Book, moves: Iterable[Move] = (),
         gallery=gallery,
         gallery_id=GALLERY_ID,
     )
+
+
+def _marks_to_borrow(book: Book) -> dict[str, frozenset[str]]:
+    """Per element a role's selector names (tag or .class), the marks its face draws wrong
+    (luoshu.fonts.quotes): the print document sets them in a ``borrowed-mark`` span."""
+    found: dict[str, frozenset[str]] = {}
+    for role in book.fonts.roles:
+        borrowed = borrowed_marks(role, book.meta.script)
+        if borrowed is not None and role.name != "code":
+            for selector in ROLE_SELECTORS[role.name].split(","):
+                found[selector.strip()] = borrowed[1]
+    return found
+
+
+def _wrap_marks(root, selector: str, marks: frozenset[str]) -> None:
+    """Wrap each of *marks* in the text of the elements *selector* (a tag or ".class") names."""
+    pattern = re.compile("([" + re.escape("".join(sorted(marks))) + "])")
+    if selector.startswith("."):
+        found = [e for e in root.iter() if isinstance(e.tag, str)
+                 and selector[1:] in (e.get("class") or "").split()]
+    else:
+        found = list(root.iter(selector))
+    inside = {id(e) for element in found for e in element.iter() if element is not e}
+    for element in found:
+        if id(element) in inside:
+            continue  # wrapped with the element around it
+        nodes = [(element, "text")] + [(e, n) for e in element.iterdescendants()
+                                       if isinstance(e.tag, str) for n in ("text", "tail")]
+        for node, name in nodes:
+            text = getattr(node, name)
+            if not text or not pattern.search(text):
+                continue
+            parts = pattern.split(text)
+            setattr(node, name, parts[0])
+            anchor = None
+            for mark, after in zip(parts[1::2], parts[2::2]):
+                span = lxml.etree.Element("span", {"class": MARK_CLASS})
+                span.text, span.tail = mark, after
+                if anchor is not None:
+                    anchor.addnext(span)
+                elif name == "text":
+                    node.insert(0, span)
+                else:
+                    node.addnext(span)
+                anchor = span
 
 
 def photo_placements(book: Book) -> dict[str, Placement]:
@@ -124,13 +175,15 @@ def html_fragment(xhtml: str, section_id: str | None = None) -> str:
 
 def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0,
                      sizes: dict[str, Placement] | None = None,
-                     moves: tuple[Move, ...] = ()) -> tuple[str, int]:
+                     moves: tuple[Move, ...] = (),
+                     marks: dict[str, frozenset[str]] | None = None) -> tuple[str, int]:
     """``html_fragment``, numbering blocks from *first_block*, giving photos their printed
     size from *sizes* and moving the photos of *moves*; also the next block number."""
     wrapper = lxml.etree.fromstring(f"<div>{xhtml}</div>")
     next_block = first_block
     if section_id is not None:
         next_block = pagemap.mark_blocks(wrapper, section_id, first_block)
+        footnotes.to_page_notes(wrapper)  # before the moves: they count characters as laid out
         apply_moves(wrapper, moves)
     for image in wrapper.iter("img"):
         size = (sizes or {}).get(image.get("src", ""))
@@ -139,6 +192,8 @@ def _marked_fragment(xhtml: str, section_id: str | None, first_block: int = 0,
             scale = float(figure.get(SCALE, "1")) if figure is not None else 1.0
             image.set("style", f"width: {size.width_mm * scale:.2f}mm; "
                                f"height: {size.height_mm * scale:.2f}mm")
+    for selector, borrowed in (marks or {}).items():
+        _wrap_marks(wrapper, selector, borrowed)
     cjk_layout.protect_line_breaks(wrapper)
     parts = [escape_text(wrapper.text or "")]
     parts += [lxml.etree.tostring(child, method="html", encoding="unicode") for child in wrapper]

@@ -19,8 +19,15 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .pagemap import (BLOCK_ATTRIBUTE, MOVED_BACK, MOVED_FORWARD, SPLIT_LENGTH, counted,
-                      own_text)
+from .pagemap import (
+    BLOCK_ATTRIBUTE,
+    MOVED_BACK,
+    MOVED_FORWARD,
+    SPLIT_LENGTH,
+    counted,
+    own_text,
+    own_text_nodes,
+)
 
 SPLIT_HEAD, SPLIT_TAIL = "split-head", "split-tail"
 SCALE = "data-scale"  # on a figure whose photo is printed smaller than its placement
@@ -137,16 +144,15 @@ def split_paragraph(paragraph, offset: int):
     total = paragraph.get(SPLIT_LENGTH) or str(counted(own_text(paragraph)))
     tail = copy.deepcopy(paragraph)
     nodes, tail_nodes = _text_nodes(paragraph), _text_nodes(tail)
-    position = _locate(nodes, offset)
-    node, attr, index = position
-    cut = nodes.index((node, attr))
+    node, attr, index = _locate(nodes, offset)
+    cut = next(n for n, (each, name, _) in enumerate(nodes) if each is node and name == attr)
     # The head keeps what comes before the point; the tail what comes after it.
     setattr(node, attr, (getattr(node, attr) or "")[:index])
-    for later, later_attr in nodes[cut + 1:]:
+    for later, later_attr, _ in nodes[cut + 1:]:
         setattr(later, later_attr, None)
-    tail_node, tail_attr = tail_nodes[cut]
+    tail_node, tail_attr, _ = tail_nodes[cut]
     setattr(tail_node, tail_attr, (getattr(tail_node, tail_attr) or "")[index:])
-    for earlier, earlier_attr in tail_nodes[:cut]:
+    for earlier, earlier_attr, _ in tail_nodes[:cut]:
         setattr(earlier, earlier_attr, None)
     _prune(paragraph)
     _prune(tail)
@@ -165,16 +171,19 @@ def split_paragraph(paragraph, offset: int):
     return tail
 
 
-def _text_nodes(paragraph) -> list[tuple[object, str]]:
-    """The paragraph's own text nodes in document order (nested inline elements included)."""
-    nodes = [(paragraph, "text")]
+def _text_nodes(paragraph) -> list[tuple[object, str, bool]]:
+    """Every text node of the paragraph in document order (nested inline elements included),
+    with whether its characters count (luoshu.layout.pagemap: a footnote's call and note do
+    not)."""
+    counted_nodes = {(id(node), attr) for node, attr in own_text_nodes(paragraph)}
+    nodes = [(paragraph, "text", True)]
 
     def walk(element):
-        nodes.append((element, "text"))
+        nodes.append((element, "text", (id(element), "text") in counted_nodes))
         for child in element:
             if isinstance(child.tag, str):
                 walk(child)
-        nodes.append((element, "tail"))
+        nodes.append((element, "tail", (id(element), "tail") in counted_nodes))
 
     for child in paragraph:
         if isinstance(child.tag, str):
@@ -182,17 +191,19 @@ def _text_nodes(paragraph) -> list[tuple[object, str]]:
     return nodes
 
 
-def _locate(nodes: list[tuple[object, str]], offset: int) -> tuple[object, str, int]:
+def _locate(nodes: list[tuple[object, str, bool]], offset: int) -> tuple[object, str, int]:
     """The text node and index just before the counted character *offset* (0-based)."""
     seen = 0
-    for node, attr in nodes:
+    for node, attr, counts in nodes:
         text = getattr(node, attr) or ""
+        if not counts:
+            continue
         for index, char in enumerate(text):
             if counted(char):
                 if seen == offset:
                     return node, attr, index
                 seen += 1
-    node, attr = nodes[-1]
+    node, attr, _ = nodes[-1]
     return node, attr, len(getattr(node, attr) or "")
 
 

@@ -75,6 +75,10 @@ BLOCK_TAGS = frozenset({
 # Elements whose text is never shown as text: not counted (<rp> is hidden where ruby works,
 # which WeasyPrint does).
 UNSHOWN_TAGS = frozenset({"rp", "script", "style", "template"})
+# Inline elements whose text is not the block's: a footnote's call (its number; the print page
+# generates it) and the note the print document floats to the foot of the page
+# (luoshu.layout.footnotes).
+NOT_COUNTED_CLASSES = frozenset({"footnote-ref", "print-footnote"})
 # cjk_layout.WORD_JOINER, repeated here so that the EPUB side does not import WeasyPrint.
 WORD_JOINER = "\u2060"
 # Characters that do not count: the print document's line-break glue, and soft hyphens (shown,
@@ -159,9 +163,12 @@ def _own_text(block) -> Iterator[tuple[object, str]]:
 
 
 def _inline_text(element) -> Iterator[tuple[object, str]]:
-    """An inline child's text and its descendants' (stopping at nested blocks), then its tail."""
+    """An inline child's text and its descendants' (stopping at nested blocks), then its tail.
+    A footnote's call and, in the print document, the note set at the page's foot are not
+    text of the block (the print page draws the call, and the note is not in the flow)."""
     name = _local(element.tag)
-    if name is not None and name not in BLOCK_TAGS and name not in UNSHOWN_TAGS:
+    if (name is not None and name not in BLOCK_TAGS and name not in UNSHOWN_TAGS
+            and not NOT_COUNTED_CLASSES & set((element.get("class") or "").split())):
         yield element, "text"
         for child in element:
             yield from _inline_text(child)
@@ -171,6 +178,11 @@ def _inline_text(element) -> Iterator[tuple[object, str]]:
 def own_text(block) -> str:
     """A block's own text (whitespace and IGNORED characters included)."""
     return "".join(getattr(node, attr) or "" for node, attr in _own_text(block))
+
+
+def own_text_nodes(block) -> list[tuple[object, str]]:
+    """The text nodes of *block*'s own text, as (element, "text" or "tail"), in order."""
+    return list(_own_text(block))
 
 
 # --- The print side: where each laid-out page begins -----------------------------------------

@@ -22,6 +22,7 @@ from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles
 from ..model import Book
 from . import cjk as cjk_layout
+from . import footnotes
 from .document import photo_placements, print_html
 from .fetcher import ProjectFetcher
 from .makeup import MAX_ROUNDS, Move, find_moves
@@ -109,6 +110,7 @@ def lay_out(book: Book) -> weasyprint.Document:
             LOGGER.info("print: %d photo(s) placed at the top or foot of their pages",
                         len(moves))
         if not (fetcher.refusals or errors):
+            footnotes.renumber(document, book.config.print.footnotes)
             _set_copyright_page(book, document, moves, sizes, fetcher)
     raise_problems(fetcher, errors)
     return document
