@@ -13,12 +13,20 @@ from pathlib import Path
 
 from .files.paths import in_manuscript
 
+# The most characters a book.toml text option may hold, unless its declaration says otherwise
+# (for a list, all its items together): a title is a line or two, and every stage reads the
+# metadata (the cover, title page, running heads, copyright page), so a page of it is a mistake
+# — and a 100 KB one would cost minutes of typesetting.
+TEXT_LIMIT = 1000
 
-def option(doc: str, default: object = MISSING, choices: tuple[str, ...] = ()) -> object:
+
+def option(doc: str, default: object = MISSING, choices: tuple[str, ...] = (),
+           limit: int = TEXT_LIMIT) -> object:
     """A book.toml option, declared once: its type (the field's annotation), its *default*
-    (none: required), the one line that documents it (error messages, the README's reference)
-    and the values it may take (*choices*; for a list, each item's)."""
-    return field(default=default, metadata={"doc": doc, "choices": choices})
+    (none: required), the one line that documents it (error messages, the README's reference),
+    the values it may take (*choices*; for a list, each item's) and, for text, its *limit* in
+    characters (for a list, of its items together)."""
+    return field(default=default, metadata={"doc": doc, "choices": choices, "limit": limit})
 
 
 def option_doc(table: type, name: str) -> str:
@@ -31,26 +39,35 @@ def option_choices(table: type, name: str) -> tuple[str, ...]:
     return next(f.metadata["choices"] for f in fields(table) if f.name == name)
 
 
+def option_limit(table: type, name: str) -> int:
+    """The most characters option *name* of *table* may hold when it is text (a list: its
+    items together)."""
+    return next(f.metadata["limit"] for f in fields(table) if f.name == name)
+
+
 @dataclass(frozen=True)
 class BookMeta:
     """The ``[book]`` table of book.toml."""
 
     title: str = option("The book's title (required).")
-    language: str = option("BCP 47 language tag, e.g. zh-Hans or zh-Hant (required).")
+    language: str = option("BCP 47 language tag, e.g. zh-Hans or zh-Hant (required).",
+                           limit=35)  # RFC 5646 §4.4.1: tags of 35 characters fit everywhere
     identifier: str = option("urn:isbn:… or urn:uuid:…; derived from the title when absent.")
     subtitle: str | None = option("Subtitle, shown under the title.", None)
     authors: tuple[str, ...] = option("List of author names, in order.", ())
     publisher: str | None = option("Publisher's name.", None)
     date: _dt.date | None = option("Publication date, YYYY-MM-DD.", None)
-    description: str | None = option("A sentence or two describing the book.", None)
-    rights: str | None = option("Copyright or licence statement.", None)
+    description: str | None = option("A sentence or two describing the book.", None,
+                                      limit=10_000)
+    rights: str | None = option("Copyright or licence statement.", None, limit=4000)
     subjects: tuple[str, ...] = option("List of subject keywords.", ())
     edition: str | None = option(
         '版次 as the copyright page prints it, e.g. "2026年11月第1版".', None)
     printing: str | None = option(
         '印次 as the copyright page prints it, e.g. "2026年11月第1次印刷".', None)
     sections: tuple[str, ...] = option(
-        "Section ids in reading order; default: manuscript/*.md in file-name order.", ())
+        "Section ids in reading order; default: manuscript/*.md in file-name order.", (),
+        limit=1_000_000)
     encoding: str = option(
         'Encoding of the sections and captions.toml: "utf-8" (default) or "gb18030" (also GBK '
         "and GB2312; files that are valid UTF-8 are still read as UTF-8). book.toml itself is "
@@ -82,7 +99,7 @@ class OutputOptions:
         'bleed and crop marks), "pdfa" (PDF/A-2u), "archive" (BagIt deposit package).',
         ("epub", "pdf"), FORMATS)
     basename: str = option("File name stem of the outputs (book → book.epub, book.pdf).",
-                           "book")
+                           "book", limit=100)
 
 
 # Trim sizes (成品尺寸) by preset name, in millimetres, and how a Chinese copyright page names
@@ -178,7 +195,8 @@ WRITING_MODES = ("horizontal-tb", "vertical-rl")
 class EpubOptions:
     """The ``[epub]`` table."""
 
-    font_size: str = option("Base font size of the EPUB's text, as CSS (default 1em).", "1em")
+    font_size: str = option("Base font size of the EPUB's text, as CSS (default 1em).", "1em",
+                            limit=40)
     cover: str | None = option(
         "Cover image, relative to manuscript/ (default: one typeset from the metadata).", None)
     image_max_edge: int = option(
@@ -225,7 +243,7 @@ class EditionOptions:
         MISSING, tuple(EDITION_VARIANTS))
     language: str | None = option(
         "BCP 47 tag of the edition (default: zh-Hant; zh-Hant-TW for s2tw and s2twp, zh-Hant-HK "
-        "for s2hk).", None)
+        "for s2hk).", None, limit=35)
     identifier: str | None = option(
         "The edition's own identifier, e.g. its ISBN (default: derived from the book's).", None)
 

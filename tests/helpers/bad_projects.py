@@ -106,6 +106,28 @@ class Case:
     words: tuple[str, ...]  # all of them in that problem's line
 
 
+# Hostile and huge input (issue 16): each refused in one line that names the file and line —
+# of bounded length — before anything is rendered, by the build and by luoshu check alike.
+HOSTILE = [
+    # Every book.toml text option has a limit (luoshu.model.option): a 100 KB title once never
+    # finished typesetting.
+    Case("title of 100,000 characters",
+         {"book.toml": f'[book]\ntitle = "{"书" * 100_000}"\nlanguage = "zh-Hans"\n'},
+         "book.toml:2", ("[book] title is 100,000 characters long", "more than the 1,000",
+                         "shorten it")),
+    Case("a list too long in all",
+         {"book.toml": BASE["book.toml"] + f'authors = ["{"甲" * 600}", "{"乙" * 600}"]\n'},
+         "book.toml:4", ("[book] authors is 1,200 characters long", "more than the 1,000")),
+    Case("a huge value of the wrong type",
+         {"book.toml": f'[book]\ntitle = ["{"x" * 100_000}"]\nlanguage = "zh-Hans"\n'},
+         "book.toml:2", ("[book] title must be a string, not ['xxx", "characters): The book")),
+    Case("a key of 100,000 characters",
+         {"book.toml": BASE["book.toml"] + f'{"k" * 100_000} = 1\n'},
+         "book.toml:4", ("unknown key 'kkk", "… (100,002 characters) in [book]")),
+    Case("book.toml of 5 MB", {"book.toml": BASE["book.toml"] + "#" * 5_000_000 + "\n"},
+         "book.toml", ("the file is 5.0 MB, more than a TOML file", "is it the right file?")),
+]
+
 CATALOGUE = [
     # 1. TOML syntax, with line and column.
     Case("book.toml syntax", {"book.toml": '[book]\ntitle = "书"\nlanguage = zh-Hans\n'},
@@ -219,6 +241,7 @@ CATALOGUE = [
     Case("character no font covers", {"manuscript/01-a.md": f"# 甲\n\n罕见字{RARE}。\n"},
          "manuscript/01-a.md:3", (f"no configured font covers U+20000 '{RARE}'",
                                   "fonts/fonts.toml", "or replace the character")),
+    *HOSTILE,
 ]
 
 

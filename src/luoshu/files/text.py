@@ -7,6 +7,7 @@ mistake gets the same one-line problem with its file and line wherever it happen
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 import tomllib
@@ -67,11 +68,23 @@ def _legacy_text(data: bytes, relative: str, problems: list[Problem], error: Uni
     return None
 
 
+# book.toml, captions.toml, fonts.toml and an edition's overrides are settings: a few
+# kilobytes, a few hundred for a photo book's captions. Larger is a mistake, and reading it
+# (and reporting each of its keys) would cost without bound.
+MAX_TOML_BYTES = 4 << 20
+
+
 def read_toml(path: Path, relative: str, problems: list[Problem], code: str = "toml-syntax",
               encoding: str = "utf-8", declare: str | None = None) -> tuple[dict, str] | None:
     """(data, text) of a project TOML file, or None with a problem (*code*) naming line and column.
 
-    *encoding* and *declare* are read_text's."""
+    *encoding* and *declare* are read_text's. A file over MAX_TOML_BYTES is refused unread."""
+    size = path.stat().st_size
+    if size > MAX_TOML_BYTES:
+        problems.append(Problem(
+            f"the file is {size / 1e6:,.1f} MB, more than a TOML file of a book project may be "
+            f"({MAX_TOML_BYTES >> 20} MB): is it the right file?", relative, code=code))
+        return None
     text = read_text(path, relative, problems, encoding, declare)
     if text is None:
         return None
@@ -92,6 +105,14 @@ def read_toml(path: Path, relative: str, problems: list[Problem], code: str = "t
         return None
 
 
+def clipped(text: str, keep: int = 50) -> str:
+    """*text* as a one-line message shows a value the user wrote: whole when it is short, else
+    its first *keep* characters, "…" and its length — never a page of it."""
+    if len(text) <= keep + 10:
+        return text
+    return f"{text[:keep]}… ({len(text):,} characters)"
+
+
 # What the commonest TOML mistakes of book editors mean (tomllib's message starts → a hint).
 _TOML_HINTS = {
     "Invalid value": 'write text in quotes and lists in brackets, e.g. language = "zh-Hans", '
@@ -104,16 +125,28 @@ _TOML_HINTS = {
 
 def toml_key_line(text: str, table: str | None, key: str) -> int | None:
     """The line where *key* is set inside [*table*] (or where [*key*] starts, for a table)."""
-    lines = text.split("\n")
-    in_table = table is None
-    for number, line in enumerate(lines, start=1):
+    return _key_lines(text).get((table, key))
+
+
+_HEADER = re.compile(r"^\[+\s*([^\]]+?)\s*\]+")
+_KEY = re.compile(r"""^["']?([^"'=]*?)["']?\s*=""")
+
+
+@functools.lru_cache(maxsize=16)
+def _key_lines(text: str) -> dict[tuple[str | None, str], int]:
+    """(table, key) → the line of its first setting, and (None, table) → the line of the first
+    [table] header: the whole file read once, so that a book.toml with thousands of problems
+    is located in linear time (a TOML text is a pure input: remembered per process)."""
+    found: dict[tuple[str | None, str], int] = {}
+    table = None
+    for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
-        header = re.match(r"^\[+\s*([^\]]+?)\s*\]+", stripped)
+        header = _HEADER.match(stripped)
         if header:
-            if table is None and header.group(1) == key:
-                return number
-            in_table = table is not None and header.group(1) == table
+            table = header.group(1)
+            found.setdefault((None, table), number)
             continue
-        if in_table and re.match(rf'^["\']?{re.escape(key)}["\']?\s*=', stripped):
-            return number
-    return None
+        key = _KEY.match(stripped)
+        if key:
+            found.setdefault((table, key.group(1).strip()), number)
+    return found

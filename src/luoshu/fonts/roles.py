@@ -35,7 +35,7 @@ from tinycss2.serializer import serialize_string_value
 
 from ..errors import Problem, ProjectError
 from ..files.paths import BOOK_TOML, CAPTIONS, FONTS, FONTS_TOML
-from ..files.text import read_toml, toml_key_line
+from ..files.text import clipped, read_toml, toml_key_line
 from ..model import Book, FontFace, FontRole, FontSet, script_of
 
 ROLE_NAMES = ("body", "heading", "caption", "code")
@@ -159,13 +159,13 @@ def _project_faces(project, role, family, files, path, line, problems) -> list[F
     fonts_dir = (project / FONTS).resolve()
     for name in files if isinstance(files, list) else [files]:
         if not isinstance(name, str) or not name or _NOT_A_NAME.search(name):
-            problems.append(Problem(f"[{role}] files lists {clipped_name(name)}, which is not a "
+            problems.append(Problem(f"[{role}] files lists {clipped(repr(name))}, which is not a "
                                     "file name: list the font files in fonts/ by name, e.g. "
                                     'files = ["House-Regular.otf"]', path, line,
                                     code="fonts-file-missing"))
             continue
         file = (fonts_dir / name).resolve()
-        shown = f"fonts/{clipped_name(name, quote=False)}"
+        shown = f"fonts/{clipped(name)}"
         if not file.is_relative_to(fonts_dir) or not file.is_file():
             problems.append(Problem(f"font file {shown} (role {role}) not found", path, line,
                                     code="fonts-file-missing"))
@@ -188,21 +188,15 @@ def family_problem(name: object) -> str | None:
     stylesheets and in fontconfig's queries: a name, never a line break, a control character or
     a page of text (escaping keeps anything else harmless: ``css_string``)."""
     if not isinstance(name, str) or not name.strip():
-        return f"{clipped_name(name)} is not a family name (a non-empty string)"
+        return f"{clipped(repr(name))} is not a family name (a non-empty string)"
     if len(name) > MAX_FAMILY_CHARACTERS:
-        return (f"{clipped_name(name)} is {len(name):,} characters long; a family name has at "
-                f"most {MAX_FAMILY_CHARACTERS}")
+        return (f"is {len(name):,} characters long; a family name has at most "
+                f"{MAX_FAMILY_CHARACTERS}")
     bad = _NOT_A_NAME.search(name)
     if bad:
-        return (f"{clipped_name(name)} holds U+{ord(bad.group()):04X}, a control character: "
+        return (f"{clipped(repr(name))} holds U+{ord(bad.group()):04X}, a control character: "
                 "write the family name as fc-list shows it")
     return None
-
-
-def clipped_name(value: object, quote: bool = True) -> str:
-    """*value* as a message shows it: quoted, and cut to a few dozen characters."""
-    text = repr(value) if quote else str(value)
-    return text if len(text) <= 60 else f"{text[:50]}… ({len(text):,} characters)"
 
 
 def font_damage(path: Path, index: int = 0) -> str | None:

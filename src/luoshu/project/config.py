@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import Problem, ProjectError
 from ..files.paths import BOOK_TOML
-from ..files.text import read_toml, toml_key_line
+from ..files.text import clipped, read_toml, toml_key_line
 from ..model import (
     EDITION_VARIANTS,
     FORMATS,
@@ -37,6 +37,7 @@ from ..model import (
     TypographyOptions,
     option_choices,
     option_doc,
+    option_limit,
     script_of,
 )
 from ..zh.punctuation import normalize
@@ -135,10 +136,20 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
         converted = _convert(value, hints[key])
         if converted is _INVALID:
             problems.append(Problem(
-                f"[{table}] {written} must be {_describe(hints[key])}, not {value!r}: "
-                f"{option_doc(cls, key)}", BOOK_TOML, toml_key_line(text, table, written),
-                code="config-type"))
+                f"[{table}] {written} must be {_describe(hints[key])}, not "
+                f"{clipped(repr(value))}: {option_doc(cls, key)}", BOOK_TOML,
+                toml_key_line(text, table, written), code="config-type"))
             continue
+        length, limit = _text_length(converted), option_limit(cls, key)
+        if length is not None and length > limit:
+            # Refused before any other check reads it; kept cut short, so that no "needs
+            # title" follows and no later message repeats the whole value.
+            problems.append(Problem(
+                f"[{table}] {written} is {length:,} characters long, more than the {limit:,} "
+                f"it may have: shorten it ({option_doc(cls, key)})", BOOK_TOML,
+                toml_key_line(text, table, written), code="config-too-long"))
+            converted = (converted[:limit] if isinstance(converted, str)
+                         else tuple(item[:limit] for item in converted[:limit]))
         control = _control_character(converted)
         if control:
             # Invisible, and no XML document (the EPUB) may hold one.
@@ -147,6 +158,15 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
                 "it", BOOK_TOML, toml_key_line(text, table, written), code="config-control"))
         accepted[key] = converted  # (kept, so that no "needs title" follows the problem above)
     return accepted
+
+
+def _text_length(value: object) -> int | None:
+    """Characters of a text option's value (a list: of its items together); None otherwise."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return sum(map(len, value))
+    return None
 
 
 def _control_character(value: object) -> str | None:
@@ -412,8 +432,8 @@ def _unknown(key: str, valid, text: str, table: str | None, kind: str) -> Proble
     close = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(sorted(valid))}"
     where = f" in [{table}]" if table else ""
-    return Problem(f"unknown {kind} {key!r}{where}{hint}", BOOK_TOML, toml_key_line(text, table, key),
-                   code="config-unknown-key")
+    return Problem(f"unknown {kind} {clipped(repr(key))}{where}{hint}", BOOK_TOML,
+                   toml_key_line(text, table, key), code="config-unknown-key")
 
 
 # --- The reference ------------------------------------------------------------------------------
@@ -428,11 +448,20 @@ def options_reference() -> str:
     parts = []
     for table, cls in {**TABLES, f"{EDITIONS}.NAME": EditionOptions}.items():
         rows = [f"| `{f.name.replace('_', '-') if f.name == 'writing_mode' else f.name}` "
-                f"| {_default_text(f)} | {f.metadata['doc'].replace('|', '¦')} |"
+                f"| {_default_text(f)} | {f.metadata['doc'].replace('|', '¦')}{_limit_text(f)} |"
                 for f in dataclasses.fields(cls)]
         parts.append(f"`[{table}]`\n\n| key | default | meaning |\n|---|---|---|\n"
                      + "\n".join(rows))
     return "\n\n".join(parts) + "\n"
+
+
+def _limit_text(declared: dataclasses.Field) -> str:
+    """" At most 1,000 characters." for a text option (whose choices do not bound it already)."""
+    hint = str(declared.type)
+    if "str" not in hint or declared.metadata["choices"]:
+        return ""
+    return (f" At most {declared.metadata['limit']:,} characters"
+            f"{' in all' if 'tuple' in hint else ''}.")
 
 
 def _default_text(declared: dataclasses.Field) -> str:
