@@ -39,6 +39,7 @@ CONNECT_SECONDS = 10  # to reach the scheduler (Dask retries until then)
 WORKER_WAIT_SECONDS = 120  # for a first worker to join it
 TASKS_PER_THREAD = 2  # in flight: one building, one ready to start
 POLL_SECONDS = 0.05  # between looks for finished tasks
+CHECK_SECONDS = 2  # between questions to the scheduler about its workers, while waiting
 
 
 class ClusterUnavailable(Exception):
@@ -98,6 +99,7 @@ class _Batch:
         self.sent: dict = {}  # future → _Sent
         self.refused: set[str] = set()  # worker addresses whose environment differs
         self.workerless_since: float | None = None
+        self.checked = time.monotonic()  # when _check_workers last asked the scheduler
 
     def run(self, tasks: list[Task]) -> None:
         waiting = deque(tasks)
@@ -106,7 +108,9 @@ class _Batch:
             while self.sent:
                 ready = self.completed.next_batch(block=False)
                 if not ready:  # poll, to notice a cluster that has lost all its workers
-                    self._check_workers()
+                    if time.monotonic() - self.checked > CHECK_SECONDS:
+                        self._check_workers()
+                        self.checked = time.monotonic()
                     time.sleep(POLL_SECONDS)
                     continue
                 for future in ready:
@@ -137,7 +141,8 @@ class _Batch:
 
     def _send_more(self, waiting: deque[Task]) -> None:
         """Read and send projects until every worker thread has TASKS_PER_THREAD of them."""
-        while waiting and len(self.sent) < self._capacity():
+        capacity = self._capacity()
+        while waiting and len(self.sent) < capacity:
             task = waiting.popleft()
             plan = self._plan(task)
             if plan is not None:
