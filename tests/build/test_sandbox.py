@@ -370,10 +370,13 @@ def test_sanitized_pdf_embeds_and_runs_nothing(sanitized):
 
 
 def test_epub_refuses_a_hostile_stylesheet_without_the_print_layout(sandbox: Sandbox):
-    """A build lays the print document out before the EPUB (its page-list), so the fetcher
-    usually refuses first; the EPUB writer must refuse on its own all the same."""
-    project = sandbox.project(css("@media screen { p { background: url(" + SERVER + "/s.png) } }"))
+    """The loader refuses such a stylesheet before any output runs, and the print layout's
+    fetcher would; the EPUB writer must refuse on its own all the same (the stylesheet is
+    written after the book is read)."""
+    project = sandbox.project(css("p { color: red }"))
     book, _ = load_book(project)
+    (project / CSS).write_text(
+        "@media screen { p { background: url(" + sandbox.fill(SERVER) + "/s.png) } }")
     with sandbox.watching(), pytest.raises(ProjectError) as failure:
         write_epub(book, sandbox.root / "book.epub", datetime.datetime(2024, 1, 1))
     assert [str(p) for p in failure.value.problems] == [sandbox.fill(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import zlib
@@ -126,6 +127,45 @@ HOSTILE = [
          "book.toml:4", ("unknown key 'kkk", "… (100,002 characters) in [book]")),
     Case("book.toml of 5 MB", {"book.toml": BASE["book.toml"] + "#" * 5_000_000 + "\n"},
          "book.toml", ("the file is 5.0 MB, more than a TOML file", "is it the right file?")),
+    # Fonts are read whole when loaded: a damaged cmap once crashed the coverage check.
+    Case("font with a damaged cmap",
+         {"fonts/fonts.toml": '[caption]\nfamily = "House Kai"\nfiles = ["kai.ttf"]\n',
+          "fonts/kai.ttf": damaged_font("cmap", 8, b"\x7f\xff\xff\xff")},
+         "fonts/fonts.toml:1", ("fonts/kai.ttf (role caption) is not a usable font file",
+                                "cmap: Bad subtable offset", "get a fresh copy")),
+    Case("family name with a line break",
+         {"fonts/fonts.toml": '[body]\nfamily = "Noto Serif CJK SC\\n} body { color: red"\n'},
+         "fonts/fonts.toml:1", ("[body] family", "holds U+000A, a control character")),
+    # What a stylesheet names is checked before anything is rendered, at its line and column.
+    Case("stylesheet url() to a file that is not an image",
+         {"styles/x.css": "body {\n  color: black;\n  background: url(../book.toml);\n}\n"},
+         "styles/x.css:3:15", ("url(../book.toml) is not an image",)),
+    Case("stylesheet url() to a missing file",
+         {"styles/x.css": "h1 { background: url(gone.png) }\n"},
+         "styles/x.css:1:18", ("file not found: 'gone.png'", "styles/gone.png")),
+    Case("stylesheet url() to an image bomb",
+         {"styles/x.css": "\np { background: url(bomb.png) }\n",
+          "styles/bomb.png": bomb_png(20000, 20000)},
+         "styles/x.css:2:17", ("url(bomb.png) has 400 megapixels", "downscale it")),
+    # A data: URI is held to the limits of photo files, and named in a few characters.
+    Case("data: URI of 900 megapixels",
+         {"manuscript/01-a.md": "# 甲\n\n正文。\n\n<img alt=\"图\" src=\"data:image/png;base64,"
+          + base64.b64encode(bomb_png(30000, 30000)).decode() + '">\n'},
+         "manuscript/01-a.md:5", ("data:image/png;base64,iVBOR… (0.2 MB) has 900 megapixels",
+                                  "more than luoshu accepts (80)")),
+    Case("data: URI of a GIF", {"manuscript/01-a.md": "# 甲\n\n![图](data:image/gif;base64,"
+                                + base64.b64encode(noise("GIF")).decode() + ")\n"},
+         "manuscript/01-a.md:3", ("data:image/gif;base64,R0lGO…", "is a GIF image")),
+    # Each problem of a section at its own line.
+    Case("the same hostile SVG twice",
+         {"manuscript/01-a.md": "# 甲\n\n" + "".join(
+             f"正文{n}。\n\n![图](data:image/svg+xml,%3Csvg%3E%3Cscript%3E%3C/script%3E%3C/svg%3E)"
+             "\n\n" for n in range(2))},
+         "manuscript/01-a.md:9", ("refused SVG image", "<script>")),
+    Case("a list nested 500 deep",
+         {"manuscript/01-a.md": "---\ntitle: 甲\n---\n" + "正文。\n\n" * 5
+          + "".join("    " * level + "- 项\n" for level in range(500))},
+         "manuscript/01-a.md:47", ("nested more than 64 levels deep", "flatten them")),
 ]
 
 CATALOGUE = [

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import Problem, ProjectError
 from .paths import READ_BY_PATH
+from .text import clipped
 
 MEDIA_TYPES = {
     ".jpg": "image/jpeg",
@@ -39,6 +40,35 @@ def media_type(path: str | PurePosixPath) -> str:
     """The media type of a file, by its extension."""
     suffix = PurePosixPath(str(path)).suffix.lower()
     return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+
+
+def image_type(data: bytes) -> str | None:
+    """The media type of the image *data* holds, by its first bytes (its signature), whatever
+    its name says: JPEG, PNG, GIF, WebP or SVG (the images both outputs can show); else None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!--", b"<!doctype"))
+                                    and b"<svg" in head):
+        return "image/svg+xml"
+    return None
+
+
+def shown(reference: str) -> str:
+    """*reference* as a one-line message names it: a data: URI by its type, its first bytes and
+    its size (``data:image/png;base64,iVBOR… (3.6 MB)``), a long name clipped."""
+    if reference.startswith("data:") and len(reference) > 60:
+        comma = reference.find(",", 0, 60)
+        head = reference[:comma + 6] if comma >= 0 else reference[:40]
+        size = len(reference)
+        return f"{head}… ({f'{size / 1e6:.1f} MB' if size >= 100_000 else f'{size:,} bytes'})"
+    return clipped(reference, 150)
 
 
 class RefusedResource(ProjectError):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import struct
 import warnings
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageCms
 
 from ..errors import Problem
+from ..files.gate import image_type, shown
 from ..files.paths import CAPTIONS
 from ..model import Photo, PrintOptions, SourceRef
 from .metadata import _PNG_SIGNATURE, _jpeg_segments, _Malformed, _png_chunks
@@ -44,6 +46,9 @@ MM_PER_INCH = 25.4
 # later Image.open of an accepted photo (EPUB downscaling, WeasyPrint) warns about it; 80 MP is
 # still far beyond what a page needs (a whole A4 page at 300 dpi is under 9 MP).
 MAX_MEGAPIXELS = 80
+# And a limit on the file itself (a photo file or the bytes of a data: URI): a JPEG of 80
+# megapixels at the highest quality is about 40 MB.
+MAX_PHOTO_BYTES = 100 * 1000 * 1000
 # Start-of-frame markers, which carry a JPEG's size (C4, C8 and CC are other segments).
 _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
@@ -95,16 +100,16 @@ def preflight(photo: Photo, image: Image.Image, options: PrintOptions) -> list[P
     if placed.dpi < PRINT_DPI - 0.5:
         needed = math.ceil(image.size[0] * PRINT_DPI / placed.dpi)
         problems.append(Problem(
-            f"{photo.file} prints at {placed.dpi:.0f} dpi ({image.size[0]} × {image.size[1]} px "
-            f"on {placed.width_mm:.0f} × {placed.height_mm:.0f} mm); print needs {PRINT_DPI} "
-            f"dpi: supply it at least {needed} px wide, or print it smaller (width = \"…\" in "
-            "captions.toml)", where.path, where.line, code="photo-resolution",
+            f"{shown(photo.file)} prints at {placed.dpi:.0f} dpi ({image.size[0]} × "
+            f"{image.size[1]} px on {placed.width_mm:.0f} × {placed.height_mm:.0f} mm); print "
+            f"needs {PRINT_DPI} dpi: supply it at least {needed} px wide, or print it smaller "
+            "(width = \"…\" in captions.toml)", where.path, where.line, code="photo-resolution",
             severity="warning"))
     profile = profile_name(image)
     if profile is not None and "srgb" not in profile.lower().replace(" ", ""):
         problems.append(Problem(
-            f"{photo.file} carries the colour profile {profile!r}, which the print PDF does not "
-            "apply (its colours would shift): convert it to sRGB before placing it",
+            f"{shown(photo.file)} carries the colour profile {profile!r}, which the print PDF "
+            "does not apply (its colours would shift): convert it to sRGB before placing it",
             where.path, where.line, code="photo-profile", severity="warning"))
     return problems
 
@@ -136,8 +141,12 @@ def inspect(photo: Photo, data: bytes, options: PrintOptions) -> list[Problem]:
     where = photo.source or SourceRef(CAPTIONS)
 
     def problem(message: str, code: str) -> list[Problem]:
-        return [Problem(f"{photo.file} {message}", where.path, where.line, code=code)]
+        return [Problem(f"{shown(photo.file)} {message}", where.path, where.line, code=code)]
 
+    if len(data) > MAX_PHOTO_BYTES:
+        return problem(f"is {len(data) / 1e6:,.0f} MB, more than luoshu accepts "
+                       f"({MAX_PHOTO_BYTES // 1_000_000} MB): downscale it or save it as JPEG",
+                       "photo-too-large")
     kind = _signature(data)
     if kind is None:
         return problem(*_other_format(data))
@@ -170,6 +179,46 @@ def inspect(photo: Photo, data: bytes, options: PrintOptions) -> list[Problem]:
                        "photo-truncated")
     with image:
         return preflight(photo, image, options)
+
+
+def image_problem(data: bytes) -> str | None:
+    """What makes *data* unusable as an image a stylesheet names (a background, a list
+    marker), or None: not an image both outputs show (JPEG, PNG, GIF, WebP or SVG, by its
+    bytes), or beyond the limits photos have (MAX_PHOTO_BYTES, and MAX_MEGAPIXELS read from
+    the header: nothing is decoded)."""
+    kind = image_type(data)
+    if kind is None:
+        return ("is not an image (a stylesheet's url() names a JPEG, PNG, GIF, WebP or SVG "
+                "file, or a font in @font-face)")
+    if len(data) > MAX_PHOTO_BYTES:
+        return (f"is {len(data) / 1e6:,.0f} MB, more than luoshu accepts "
+                f"({MAX_PHOTO_BYTES // 1_000_000} MB)")
+    if kind == "image/svg+xml":
+        return None  # no pixels; what it may hold is luoshu.markup.untrusted's to judge
+    if kind in ("image/png", "image/jpeg"):
+        size = _header_size(data, "PNG" if kind == "image/png" else "JPEG")
+    else:
+        size = _pillow_size(data)
+    if size is None:
+        return "is truncated or corrupt (its header cannot be read): re-export it"
+    if size[0] * size[1] > MAX_MEGAPIXELS * 1e6:
+        return (f"has {size[0] * size[1] / 1e6:,.0f} megapixels ({size[0]} × {size[1]} px), "
+                f"more than luoshu accepts ({MAX_MEGAPIXELS}): downscale it")
+    return None
+
+
+def _pillow_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a GIF or WebP from its header, as Pillow reads it (no pixels)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError as error:  # over twice Pillow's limit: far over ours
+        match = re.search(r"\((\d+) pixels\)", str(error))
+        return (int(match.group(1)), 1) if match else (MAX_MEGAPIXELS * 10**6 + 1, 1)
+    except Exception:  # noqa: BLE001 - untrusted bytes: any decoder failure is the file's
+        return None
 
 
 def _signature(data: bytes) -> str | None:

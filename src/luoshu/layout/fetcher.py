@@ -16,8 +16,16 @@ import urllib.parse
 from weasyprint.urls import URLFetcher, URLFetcherResponse, iri_to_uri
 
 from ..errors import Problem
-from ..files.gate import ProjectFiles, RefusedResource, decode_data_uri, media_type
+from ..files.gate import (
+    ProjectFiles,
+    RefusedResource,
+    decode_data_uri,
+    image_type,
+    media_type,
+    shown,
+)
 from ..files.paths import MANUSCRIPT
+from ..images.photos import image_problem
 from ..markup.untrusted import refused_in_stylesheet
 
 # The document's base URL is the manuscript folder: <img src> paths in sections are relative
@@ -26,6 +34,9 @@ DOCUMENT_FOLDER = MANUSCRIPT
 
 # The project folder's URL in the print document, whatever the folder (see ProjectFetcher).
 PROJECT_URL = "file:///luoshu-project/"
+# What a refusal of the fetcher names: the print layout, which an EPUB build lays out too (for
+# its page list), so "print PDF" would be wrong there.
+LAYOUT = "print layout"
 
 
 class ProjectFetcher(URLFetcher):
@@ -70,17 +81,18 @@ class ProjectFetcher(URLFetcher):
         if not url.startswith(self.root_url):
             # Any other scheme, another host, or a file:// path outside the project. WeasyPrint
             # has already joined relative references, so "../../x" arrives here as file:///x.
-            shown = url if len(url) < 200 else url[:200] + "…"
             raise RefusedResource([Problem(
-                f"print PDF: refused {shown!r}: only files inside the project folder can be "
+                f"{LAYOUT}: refused {shown(url)!r}: only files inside the project folder can be "
                 "used (no URLs, no absolute paths)", code="resource-outside")])
+        if url in self._reported_urls:  # named by a stylesheet, and refused there already
+            raise RefusedResource([])
         reference = url[len(self.root_url):]  # still percent-encoded, as resolve() expects
         try:
             path = self.files.resolve(reference)
         except RefusedResource as refusal:
             # resolve() names where it looked from ("."); the PDF has no single referrer.
             raise RefusedResource([
-                dataclasses.replace(p, path=None, message=f"print PDF: {p.message}")
+                dataclasses.replace(p, path=None, message=f"{LAYOUT}: {p.message}")
                 for p in refusal.problems
             ]) from None
         # Answer with the resolved file's URL (a symlink inside the project resolved):
@@ -90,11 +102,18 @@ class ProjectFetcher(URLFetcher):
         body, kind = path.read_bytes(), media_type(path.name)
         if kind == "text/css":
             self._check_stylesheet(relative, resolved, body)
+        elif not (kind.startswith("font/") or image_type(body)):
+            # WeasyPrint asks for images, fonts and stylesheets only: anything else (book.toml
+            # named by a url()) would fail inside it, with its internal URL and no reason.
+            raise RefusedResource([Problem(
+                f"{LAYOUT}: refused {relative}: it is not an image, a font or a stylesheet",
+                relative, code="stylesheet-image")])
         return URLFetcherResponse(resolved, body, {"Content-Type": kind})
 
     def _check_stylesheet(self, relative: str, url: str, body: bytes) -> None:
         """Record what the stylesheet *relative* (served as *url*) names outside the project."""
-        for reference, problem in refused_in_stylesheet(self.files, relative, body):
+        for reference, problem in refused_in_stylesheet(self.files, relative, body,
+                                                        image_problem):
             # Joined as WeasyPrint joins it, so that its fetch finds the URL reported already.
             self._reported_urls.add(iri_to_uri(urllib.parse.urljoin(url, reference.value)))
             self.refusals.append(problem)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import markdown
 from lxml import etree, html
@@ -85,7 +86,7 @@ def convert_section(
     try:
         raw = converter.convert(text)
     except RecursionError:  # Python-Markdown recurses into nested lists and quotes
-        problems.append(_too_deep(source, first_line))
+        problems.append(_too_deep(source, _nesting_line(text, first_line) or first_line))
         raw = ""
     root = html.fragment_fromstring(raw or "<p></p>", create_parent="div")
     anchor = section_anchor(section_id)
@@ -151,12 +152,50 @@ def _check_depth(root, text: str, source: str, first_line: int, problems: list[P
     for element in root.iter():
         if isinstance(element.tag, str) and _depth(element) > MAX_DEPTH:
             snippet = "".join(element.itertext()).strip()[:12]
-            problems.append(_too_deep(source, _line_of(text, snippet, first_line)))
+            line = _nesting_line(text, first_line) or _line_of(text, snippet, first_line)
+            problems.append(_too_deep(source, line))
             return
 
 
 def _depth(element) -> int:
     return sum(1 for _ in element.iterancestors())
+
+
+_NESTING = re.compile(r"^((?:[ \t]*>)*)([ \t]*)")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr"})
+
+
+class _OpenElements(HTMLParser):
+    """Raw HTML elements open at the end of what was fed (stdlib html.parser, fed line by
+    line): how deep a line of the source sits in them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
+
+
+def _nesting_line(text: str, first_line: int) -> int | None:
+    """The first line of the Markdown *text* nested deeper than MAX_DEPTH elements, as its
+    source tells: a quote level per '>', a list level (a list and its item) per four columns
+    of indentation, and the raw HTML elements open. None when no line is (then the depth came
+    from elsewhere, and the caller looks for the text instead)."""
+    html = _OpenElements()
+    for number, line in enumerate(text.split("\n")):
+        marks = _NESTING.match(line)
+        indent = len(marks.group(2).expandtabs(4)) // 4
+        html.feed(line + "\n")
+        if marks.group(1).count(">") + 2 * indent + len(html.open) > MAX_DEPTH:
+            return first_line + number
+    return None
 
 
 def _too_deep(source: str, line: int | None) -> Problem:
@@ -183,9 +222,12 @@ def _join_cjk_line_breaks(root: etree._Element) -> None:
 def _collect_images(root, text, section_id, source, first_line, problems) -> list[Photo]:
     """Turn lone images into figures and record every image as a Photo of the section."""
     photos: list[Photo] = []
+    after = 0  # where the previous image was found: the same src twice is two places
     for index, img in enumerate(list(root.iter("img"))):
         src = img.get("src", "")
-        line = _line_of(text, f"]({src}", first_line) or _line_of(text, src, first_line)
+        found = _find_any(text, (f"]({src}", src, escape_text(src)), after)
+        after = found + max(len(src), 1) if found >= 0 else after
+        line = first_line + text.count("\n", 0, found) if found >= 0 else None
         caption = img.attrib.pop("title", "") or ""
         alt = img.get("alt") or None
         photo = Photo(src, caption, alt=alt, section=section_id, source=SourceRef(source, line))
@@ -279,6 +321,16 @@ def _xml_name(value: str) -> str:
 
 def _text_of(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
+def _find_any(text: str, needles: tuple[str, ...], start: int) -> int:
+    """Where the first of *needles* found in *text* from *start* on is (or from the start, when
+    none is after *start*); -1 when none is anywhere."""
+    for begin in (start, 0):
+        found = [index for index in (text.find(n, begin) for n in needles if n) if index >= 0]
+        if found:
+            return min(found)
+    return -1
 
 
 def _line_of(text: str, needle: str, first_line: int) -> int | None:

@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import tinycss2
 from lxml import etree
 
 from ..errors import Problem, ProjectError
-from ..files.gate import ProjectFiles, decode_data_uri
+from ..files.gate import ProjectFiles, decode_data_uri, image_type, shown
 
 # Functions whose string arguments are URLs (url() itself is a token of its own when unquoted).
 _URL_FUNCTIONS = {"url", "src", "image-set", "-webkit-image-set", "cross-fade",
@@ -74,11 +75,13 @@ _CSS_URL = re.compile(r"(?i)url\s*\(\s*['\"]?\s*([^'\")\s]*)")
 
 @dataclass(frozen=True)
 class Reference:
-    """A URL written in a stylesheet, where it is (1-based line and column)."""
+    """A URL written in a stylesheet, where it is (1-based line and column) and what it names:
+    "import" (@import: a stylesheet), "font" (in @font-face) or "image" (anywhere else)."""
 
     value: str
     line: int
     column: int
+    context: str = "image"
 
 
 def stylesheet_references(data: bytes) -> list[Reference]:
@@ -87,51 +90,117 @@ def stylesheet_references(data: bytes) -> list[Reference]:
     rules, _ = tinycss2.parse_stylesheet_bytes(data, skip_comments=True, skip_whitespace=True)
     found: list[Reference] = []
 
-    def walk(tokens, in_url_function: bool = False) -> None:
+    def walk(tokens, context: str, in_url_function: bool = False) -> None:
         for token in tokens or ():
             kind = token.type
             if kind == "url" or (kind == "string" and in_url_function):
-                found.append(Reference(token.value, token.source_line, token.source_column))
+                found.append(Reference(token.value, token.source_line, token.source_column,
+                                       context))
             elif kind == "function":
-                walk(token.arguments, token.lower_name in _URL_FUNCTIONS)
+                walk(token.arguments, context, token.lower_name in _URL_FUNCTIONS)
             elif kind in ("() block", "[] block", "{} block"):
-                walk(token.content, in_url_function)
+                walk(token.content, context, in_url_function)
             elif kind == "at-rule":
-                if token.lower_at_keyword == "namespace":
+                keyword = token.lower_at_keyword
+                if keyword == "namespace":
                     continue  # a namespace name, never fetched
                 # @import "x.css" takes a bare string as a URL.
-                walk(token.prelude, in_url_function or token.lower_at_keyword == "import")
-                walk(token.content)  # @media's rules, @font-face's declarations: as tokens
+                walk(token.prelude, "import" if keyword == "import" else context,
+                     in_url_function or keyword == "import")
+                # @media's rules, @font-face's declarations: as tokens
+                walk(token.content, "font" if keyword == "font-face" else context)
             elif kind == "qualified-rule":
-                walk(token.prelude)
-                walk(token.content)
+                walk(token.prelude, context)
+                walk(token.content, context)
 
-    walk(rules)
+    walk(rules, "image")
     return found
 
 
-def refused_in_stylesheet(files: ProjectFiles, relative: str,
-                          data: bytes) -> list[tuple[Reference, Problem]]:
+ImageJudge = Callable[[bytes], "str | None"]  # what makes bytes unusable as an image, or None
+
+
+def refused_in_stylesheet(files: ProjectFiles, relative: str, data: bytes,
+                          image_problem: ImageJudge | None = None,
+                          missing: bool = False) -> list[tuple[Reference, Problem]]:
     """The references of the project stylesheet *relative* (its bytes: *data*) that point
     outside the project or to the network, each with the Problem that names it.
 
-    A missing file inside the project is not reported here: whoever loads it says so.
+    With *image_problem* (luoshu.images.photos.image_problem), what a reference outside
+    @font-face and @import names — a project file or a data: URI — must also be an image that
+    passes it (a url() naming book.toml once failed the print layout with an empty reason);
+    with *missing*, a file that is not there is reported too (else whoever loads it says so).
     """
     folder = posixpath.dirname(relative)
     refused = []
     for reference in stylesheet_references(data):
-        problems: tuple[Problem, ...] = ()
-        if reference.value.startswith("data:"):
-            problems = tuple(_data_uri_problems(reference.value, relative))
-        elif reference.value.strip() and not reference.value.startswith("#"):
+        problems: list[Problem] = []
+        value = reference.value
+        if value.startswith("data:"):
+            problems = _data_uri_problems(value, relative)
+            if not problems and image_problem and reference.context == "image":
+                problems = _judged(value, _data_uri_bytes(value), image_problem, relative)
+        elif value.strip() and not value.startswith("#"):
             try:
-                files.resolve(reference.value, base=folder, referrer=relative)
+                path = files.resolve(value, base=folder, referrer=relative)
             except ProjectError as error:
-                problems = tuple(p for p in error.problems if p.code == "resource-outside")
+                problems = [p for p in error.problems
+                            if p.code == "resource-outside" or missing]
+            else:
+                if image_problem and reference.context == "image":
+                    content = path.read_bytes()
+                    problems = _judged(value, content, image_problem, relative) or [
+                        Problem(f"refused the SVG image {value!r}: {reason}", relative,
+                                code="resource-outside")
+                        for reason in (svg_hazards(content) if image_type(content) == SVG_TYPE
+                                       else ())]
         refused += [(reference, dataclasses.replace(p, line=reference.line,
                                                     column=reference.column))
                     for p in problems]
     return refused
+
+
+def stylesheet_problems(files: ProjectFiles, stylesheets: Iterable[str],
+                        image_problem: ImageJudge) -> list[Problem]:
+    """Every problem of the project's *stylesheets* (project paths) and of the project
+    stylesheets they @import, at their file, line and column: what refused_in_stylesheet
+    finds, missing files included — all the layout and the EPUB would stop on, found before
+    either runs (luoshu check says the same)."""
+    problems: list[Problem] = []
+    queue, seen = list(stylesheets), set()
+    while queue:
+        relative = queue.pop(0)
+        if relative in seen:
+            continue
+        seen.add(relative)
+        try:
+            data = files.resolve(relative, referrer=relative).read_bytes()
+        except ProjectError as error:
+            problems += error.problems
+            continue
+        refused = refused_in_stylesheet(files, relative, data, image_problem, missing=True)
+        problems += [problem for _, problem in refused]
+        for reference in stylesheet_references(data):
+            if reference.context == "import" and not any(r is reference for r, _ in refused):
+                try:
+                    target = files.resolve(reference.value, posixpath.dirname(relative))
+                except ProjectError:
+                    continue  # reported above
+                queue.append(files.relative(target))
+    return problems
+
+
+def _judged(value: str, data: bytes | None, image_problem: ImageJudge,
+            where: str) -> list[Problem]:
+    why = "is not a readable data: URI" if data is None else image_problem(data)
+    return [Problem(f"url({shown(value)}) {why}", where, code="stylesheet-image")] if why else []
+
+
+def _data_uri_bytes(uri: str) -> bytes | None:
+    try:
+        return decode_data_uri(uri)[1]
+    except ValueError:
+        return None
 
 
 def _data_uri_problems(uri: str, where: str) -> list[Problem]:

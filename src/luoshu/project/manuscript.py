@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Problem, ProjectError
-from ..files.gate import ProjectFiles, RefusedResource
+from ..files.gate import ProjectFiles, RefusedResource, decode_data_uri, shown
 from ..files.paths import CAPTIONS, MANUSCRIPT, STYLES
+from ..images.photos import image_problem
 from ..images.photos import inspect as inspect_photo
 from ..markup.convert import section_anchor
 from ..markup.figures import figure_html, gallery_html, place_figures
+from ..markup.untrusted import SVG_TYPE, stylesheet_problems
 from ..model import Config, Photo, PrintOptions, Section, SourceRef
 from .captions import read_captions
 from .sections import id_clashes, read_section, section_files
@@ -78,6 +80,8 @@ def collect_manuscript(project: Path, config: Config) -> Manuscript:
         problems.append(Problem("the manuscript is empty: add Markdown files (e.g. 01-intro.md) "
                                 "to manuscript/", MANUSCRIPT, code="manuscript-empty"))
     styles = sorted(p.relative_to(project).as_posix() for p in (project / STYLES).glob("*.css"))
+    # What the stylesheets name (and those they @import), checked before any output reads them.
+    problems.extend(stylesheet_problems(files, styles, image_problem))
     return Manuscript(tuple(sections), gallery, tuple(styles), tuple(problems),
                       gallery_html(gallery), sources)
 
@@ -91,18 +95,30 @@ def _check_photo(files: ProjectFiles, photo: Photo, print_options: PrintOptions,
         how = ('add alt = "…" to its [[photo]] entry' if where.path == CAPTIONS
                else "write it between the brackets: ![what the photo shows](…)")
         problems.append(Problem(
-            f"{photo.file} has no alt text, a description for readers who cannot see it: {how}",
-            where.path, where.line, code="photo-alt", severity="warning"))
-    if photo.file.startswith("data:"):
-        return  # inline bytes: nothing to find, and writers decode them themselves
+            f"{shown(photo.file)} has no alt text, a description for readers who cannot see it: "
+            f"{how}", where.path, where.line, code="photo-alt", severity="warning"))
     try:
-        data = files.read_bytes(photo.file, base=MANUSCRIPT, referrer=where.path)
+        if photo.file.startswith("data:"):  # inline bytes: held to the limits of photo files
+            kind, data = decode_data_uri(photo.file)
+            if kind.lower() == SVG_TYPE:  # no pixels; luoshu.markup.untrusted judged the rest
+                why = image_problem(data)
+                if why:
+                    problems.append(Problem(f"{shown(photo.file)} {why}", where.path,
+                                            where.line, code="photo-too-large"))
+                return
+        else:
+            data = files.read_bytes(photo.file, base=MANUSCRIPT, referrer=where.path)
+    except ValueError:  # undecodable base64
+        problems.append(Problem(f"{shown(photo.file)} is not a readable data: URI (its base64 "
+                                "is damaged): paste the image again, or use a photo file",
+                                where.path, where.line, code="photo-unreadable"))
+        return
     except RefusedResource as refused:
         problems.extend(replace(p, line=where.line) for p in refused.problems)
         return
     except OSError as error:  # e.g. no permission to read it
-        problems.append(Problem(f"{photo.file} cannot be read ({error.strerror})", where.path,
-                                where.line, code="photo-unreadable"))
+        problems.append(Problem(f"{shown(photo.file)} cannot be read ({error.strerror})",
+                                where.path, where.line, code="photo-unreadable"))
         return
     problems.extend(inspect_photo(replace(photo, source=where), data, print_options))
 
