@@ -228,11 +228,13 @@ def verify(path: Path, no_epubcheck: bool) -> None:
     problems = verify_package(path, epubcheck=not no_epubcheck)
     for problem in problems:
         click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"luoshu verify: {path}: {len(problems)} problem(s)", err=True)
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        click.echo(f"luoshu verify: {path}: {errors} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"luoshu verify: {path}: the bag, its checksums, the build record, the PDF/A "
-               "and the EPUB are sound")
+               "and the EPUB are sound" + (f" ({len(problems)} warning(s) above)" if problems
+                                           else ""))
 
 
 @main.command()

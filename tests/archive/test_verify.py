@@ -119,12 +119,26 @@ def test_added_and_removed_sources_are_named(bag):
     (source / "styles" / "house.css").unlink()
     rebag(bag)
     problems = verify(bag, epubcheck=False)
-    assert findings(problems) == {("verify-record", "data/source/manuscript/04-extra.md"),
+    assert findings(problems) == {("verify-unlisted", "data/source/manuscript/04-extra.md"),
                                   ("verify-record", "data/source/styles/house.css")}
     assert "not listed in build.json's inputs" in message(
-        problems, "verify-record", "data/source/manuscript/04-extra.md")
+        problems, "verify-unlisted", "data/source/manuscript/04-extra.md")
     assert "listed in build.json's inputs but not in the package" in message(
         problems, "verify-record", "data/source/styles/house.css")
+    # A file no build record lists is a warning: the bag vouches for its bytes; an archivist
+    # asks what it is. A listed file gone is an error: the book's sources are incomplete.
+    assert [p.severity for p in problems if p.code == "verify-unlisted"] == ["warning"]
+
+
+def test_files_beside_the_sources_that_no_record_lists_are_warned_about(bag):
+    (bag / "data" / "notes.txt").write_text("added later\n", encoding="utf-8")
+    (bag / "data" / "metadata" / "extra.json").write_text("{}\n", encoding="utf-8")
+    rebag(bag)  # bagged properly: the bag is valid, only the record can tell
+    problems = verify(bag, epubcheck=False)
+    assert findings(problems) == {("verify-unlisted", "data/notes.txt"),
+                                  ("verify-unlisted", "data/metadata/extra.json")}
+    assert all(p.severity == "warning" and "no build record lists it" in p.message
+               for p in problems)
 
 
 def test_an_unlisted_file_in_the_bag_is_reported(bag):

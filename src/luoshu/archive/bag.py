@@ -72,6 +72,7 @@ import bagit
 
 from ..errors import Problem, ProjectError
 from ..files.output import scratch_beside, sha256_file, written_beside
+from ..files.text import clipped
 from ..files.zips import FILE_MODE, write_zip
 from ..model import Book
 from .record import InputFile, build_record, dublin_core, full_title, project_inputs
@@ -173,15 +174,18 @@ def unpack(archive: Path, folder: Path) -> Path:
 
     The zip may come from anywhere (an archivist verifies what was sent), so it is checked
     before anything is written: one top folder, no absolute names, no ``..``, no backslashes,
-    no symlinks or other special files, no name twice. Raises ProjectError naming every such
-    entry, zipfile.BadZipFile for a damaged zip (a checksum that fails while extracting, too),
-    and FileExistsError when *folder* already holds a folder of the bag's name.
+    no symlinks or other special files, no name twice; and its sizes (``_check_sizes``), so
+    that a zip bomb is refused from its directory, not after gigabytes are written — and each
+    entry is copied no further than the size it declares. Raises ProjectError naming every
+    such entry, zipfile.BadZipFile for a damaged zip (a checksum that fails while extracting,
+    too), and FileExistsError when *folder* already holds a folder of the bag's name.
     """
     archive, folder = Path(archive), Path(folder)
     with zipfile.ZipFile(archive) as package:
         entries = package.infolist()
         top = _check_entries(archive.name, entries)
         folder.mkdir(parents=True, exist_ok=True)
+        _check_sizes(archive.name, entries, folder)
         bag = folder / top
         bag.mkdir()
         root = bag.resolve()
@@ -195,10 +199,64 @@ def unpack(archive: Path, folder: Path) -> Path:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             with package.open(entry) as source, open(target, "wb") as copy:
-                shutil.copyfileobj(source, copy, 1 << 20)  # zipfile checks the CRC at the end
+                _copy_at_most(source, copy, entry, archive.name)  # the CRC is checked at the end
             moment = calendar.timegm((*entry.date_time, 0, 0, 0))
             os.utime(target, (moment, moment))
     return bag
+
+
+# What a package may unpack to. luoshu's own packages are stored, not compressed (ratio 1), and
+# even a re-zipped one compresses its PDF, EPUB and photos barely: an entry that inflates more
+# than MAX_RATIO times (beyond a first RATIO_GRACE bytes, where text and metadata files may) is
+# a zip bomb. MAX_ENTRIES and MAX_UNPACKED_BYTES bound the rest; the free space of the folder
+# it unpacks into is asked for too.
+MAX_RATIO = 100
+RATIO_GRACE = 1 << 20
+MAX_ENTRIES = 100_000
+MAX_UNPACKED_BYTES = 64 << 30
+
+
+def _check_sizes(where: str, entries: list[zipfile.ZipInfo], folder: Path) -> None:
+    """ProjectError when the sizes the zip's directory declares are those of a zip bomb, or
+    more than *folder*'s file system has room for; nothing is decompressed to tell."""
+    problems = []
+    for entry in entries:
+        if entry.file_size > RATIO_GRACE and entry.file_size > MAX_RATIO * max(
+                entry.compress_size, 1):
+            problems.append(Problem(
+                f"refused zip entry {clipped(entry.filename)!r}: it would inflate "
+                f"{entry.compress_size:,} bytes to {entry.file_size:,} "
+                f"({entry.file_size // max(entry.compress_size, 1):,} times; a package's "
+                f"entries inflate at most {MAX_RATIO} times): a zip bomb, or not a luoshu "
+                "package", where, code="archive-unsafe"))
+    total = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_ENTRIES:
+        problems.append(Problem(f"the zip holds {len(entries):,} entries, more than a package "
+                                f"has ({MAX_ENTRIES:,})", where, code="archive-unsafe"))
+    elif total > MAX_UNPACKED_BYTES:
+        problems.append(Problem(f"the zip would unpack to {total / 2**30:,.1f} GiB, more than a "
+                                f"package may ({MAX_UNPACKED_BYTES >> 30} GiB)", where,
+                                code="archive-unsafe"))
+    elif not problems and total > shutil.disk_usage(folder).free:
+        problems.append(Problem(
+            f"the zip unpacks to {total / 2**30:,.1f} GiB, and {folder} has "
+            f"{shutil.disk_usage(folder).free / 2**30:,.1f} GiB free: make room (or set TMPDIR "
+            "to a larger folder) and verify it again", where, code="archive-space"))
+    if problems:
+        raise ProjectError(problems)
+
+
+def _copy_at_most(source, target, entry: zipfile.ZipInfo, where: str) -> None:
+    """Copy the entry *source* to *target* in blocks, never past the size it declares (zipfile
+    stops there too; this does not rely on it)."""
+    left = entry.file_size
+    for block in iter(lambda: source.read(1 << 20), b""):
+        left -= len(block)
+        if left < 0:
+            raise ProjectError([Problem(f"refused zip entry {clipped(entry.filename)!r}: it "
+                                        "holds more than it declares", where,
+                                        code="archive-unsafe")])
+        target.write(block)
 
 
 def _check_entries(where: str, entries: list[zipfile.ZipInfo]) -> str:

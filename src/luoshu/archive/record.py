@@ -23,7 +23,9 @@ import datetime as _dt
 import json
 import os
 import platform
+import posixpath
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -36,8 +38,10 @@ import luoshu
 from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles, RefusedResource
 from ..files.output import sha256_file
-from ..files.paths import BOOK_TOML, FONTS, MANUSCRIPT, STYLES
+from ..files.paths import BOOK_TOML, CAPTIONS, FONTS_TOML, MANUSCRIPT
+from ..markup.untrusted import stylesheet_references
 from ..model import Book
+from ..project.editions import overrides_path
 
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -49,10 +53,6 @@ RECORD_VERSION = 1  # bump when build.json changes shape, so readers can tell re
 # fonts, images, Markdown) and the package itself. Looked up by distribution name.
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "ebooklib", "fonttools", "Pillow", "lxml",
              "Markdown", "pymdown-extensions", "Jinja2", "pikepdf", "bagit")
-
-# The project folders whose every file is a source: the build reads from them, and a rebuild
-# needs them whole (a photo named only in captions.toml, a font fonts.toml lists).
-SOURCE_FOLDERS = (MANUSCRIPT, STYLES, FONTS)
 
 LICENCE_CHARACTERS = 200  # the licence description is kept short: its start says which licence
 
@@ -197,10 +197,13 @@ def _version(distribution: str) -> str | None:
 
 
 def project_inputs(book: Book) -> tuple[InputFile, ...]:
-    """Every project file the build used, sorted by path: book.toml, every file under
-    manuscript/, styles/ and fonts/, the press profile book.toml names and any photo that lives
-    elsewhere in the project. Hidden files (``.DS_Store``, editor locks, ``.git``) are left out:
-    they are a machine's, not the book's, and would make two checkouts differ.
+    """Every project file the build read, sorted by path, and nothing else: book.toml, the
+    sections in the book, captions.toml, fonts/fonts.toml and each edition's overrides (when
+    there), the photos used and the EPUB's cover, the stylesheets with the project files they
+    name (@import, images, fonts), the project's font files the roles use, and the press
+    profile. Not a folder's every file: notes beside the manuscript, a stray photo, an output
+    folder inside the project (``-o manuscript/out``) are no source of the book, and would make
+    the deposit grow with each build and differ between two checkouts.
 
     Raises ProjectError naming every refused file (symlinks out of the project, dangling ones).
     """
@@ -208,60 +211,67 @@ def project_inputs(book: Book) -> tuple[InputFile, ...]:
     problems: list[Problem] = []
     found: dict[str, Path] = {}
 
-    def take(relative: str, base: str = "", referrer: str | None = None) -> None:
+    def take(reference: str, base: str = "", referrer: str | None = None) -> Path | None:
         try:
-            resolved = files.resolve(relative, base, referrer)
+            resolved = files.resolve(reference, base, referrer)
         except RefusedResource as refused:
             problems.extend(refused.problems)
-            return
-        path = (Path(base) / relative).as_posix() if base else relative
-        found[os.path.normpath(path)] = resolved
+            return None
+        # Under the name the build asked for (a link inside the project keeps its name: a
+        # rebuild from the deposit asks for it again), as the file system spells it.
+        name = urllib.parse.unquote(urllib.parse.urlsplit(reference).path)
+        found[posixpath.normpath(posixpath.join(base, name))] = resolved
+        return resolved
 
     take(BOOK_TOML)
-    for folder in SOURCE_FOLDERS:
-        for relative in _walk(files, folder, problems):
-            take(relative, referrer=relative)  # a refused file is named by its own path
+    for section in book.sections:
+        take(section.source.path)
+    optional = (CAPTIONS, FONTS_TOML, *(overrides_path(e.name) for e in book.config.editions))
+    for relative in optional:
+        if (book.project / relative).is_file():
+            take(relative)
+    for reference in (*(photo.file for photo in book.photos), book.config.epub.cover):
+        if reference and not reference.startswith("data:"):  # inline bytes travel inline
+            take(reference, MANUSCRIPT)
+    _take_stylesheets(files, book.stylesheets, take)
+    for face in (face for role in book.fonts.roles for face in role.faces if face.in_project):
+        take(files.relative(face.path))
     if book.config.print.press_profile:
         take(book.config.print.press_profile, referrer=BOOK_TOML)
-    for photo in book.photos:  # normally under manuscript/ already; "../art/x.jpg" is not
-        if not photo.file.startswith("data:"):  # inline bytes travel inside their section
-            take(photo.file, MANUSCRIPT, referrer=photo.source.path if photo.source else None)
     if problems:
         raise ProjectError(problems)
     return tuple(InputFile(path, resolved.stat().st_size, sha256_file(resolved), resolved)
                  for path, resolved in sorted(found.items()))
 
 
-def _walk(files: ProjectFiles, folder: str, problems: list[Problem]) -> list[str]:
-    """Project-relative paths of the visible files under *folder*, which may be absent.
-
-    Symlinked folders are followed when they stay inside the project (the build would read
-    through them too) and refused when they leave it; a folder reached twice is a loop.
-    """
-    found: list[str] = []
-    visited: set[Path] = set()
-
-    def visit(relative: str) -> None:
-        real = (files.root / relative).resolve()
-        if not real.is_relative_to(files.root):
-            problems.append(Problem(f"refused {relative!r}: it points outside the project folder",
-                                    relative, code="resource-outside"))
-            return
-        if real in visited:
-            return
-        visited.add(real)
-        for entry in sorted(os.scandir(files.root / relative), key=lambda e: e.name):
-            if entry.name.startswith("."):
+def _take_stylesheets(files: ProjectFiles, stylesheets: Sequence[str], take) -> None:
+    """*take* each stylesheet and every project file it names, @imported stylesheets followed
+    (what the reader checked, luoshu.markup.untrusted: nothing outside the project; a name that
+    leads nowhere is no input)."""
+    queue, seen = list(stylesheets), set()
+    while queue:
+        relative = queue.pop(0)
+        if relative in seen:
+            continue
+        seen.add(relative)
+        path = take(relative, referrer=relative)
+        if path is None:
+            continue
+        for reference in stylesheet_references(path.read_bytes()):
+            value = reference.value
+            if not value.strip() or value.startswith(("data:", "#")):
                 continue
-            child = f"{relative}/{entry.name}"
-            if entry.is_dir():  # follows symlinks; visit checks where they lead
-                visit(child)
+            folder = posixpath.dirname(relative)
+            try:
+                files.resolve(value, folder, relative)
+            except RefusedResource:
+                continue
+            name = urllib.parse.unquote(urllib.parse.urlsplit(value).path)
+            target = posixpath.normpath(posixpath.join(folder, name))
+            if reference.context == "import":
+                queue.append(target)
             else:
-                found.append(child)  # regular files, and links ProjectFiles will judge
-
-    if (files.root / folder).is_dir():
-        visit(folder)
-    return found
+                take(target)
 
 
 # --- fonts --------------------------------------------------------------------------------------

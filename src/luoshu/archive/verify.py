@@ -14,13 +14,21 @@ naming a file relative to the bag, so that a failed transfer can be answered in 
    ``outputs`` the PDF and the EPUB;
 4. the PDF is PDF/A-2 (luoshu.pdf.pdfa_check) and the EPUB passes EPUBCheck.
 
+A zip is checked before anything is extracted (luoshu.archive.bag.unpack): its names, and the
+sizes its directory declares — every entry inflating at most 100 times, 64 GiB and 100,000
+entries at most, and no more than the temporary folder has room for — so a zip bomb is refused
+without a byte written; each entry is then copied no further than the size it declared.
+
 Problem codes: ``verify-bag`` (BagIt, or a zip that cannot be read), ``verify-missing``,
 ``verify-record`` (dc.xml, build.json and their agreement with the files), ``verify-pdfa``,
-``verify-epub``.
+``verify-epub``, ``archive-unsafe`` (names or sizes no package has), ``verify-space`` (no room
+to unpack); and, as warnings, ``verify-unlisted``: a file the package holds that no build
+record lists.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -37,6 +45,8 @@ from ..files.output import file_digests, sha256_file
 from .record import DC
 
 DC_REQUIRED = ("title", "identifier", "language")
+# Unpacking fails for want of room or rights in the temporary folder: the machine's to fix.
+ROOM_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 METADATA = ("data/metadata/dc.xml", "data/metadata/build.json")
 
 # bagit logs each failure it finds as a warning, and Python prints warnings of loggers without
@@ -61,10 +71,21 @@ def verify(path: Path, epubcheck: bool = True) -> list[Problem]:
             bag = unpack(path, Path(scratch))
         except ProjectError as error:
             return list(error.problems)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
-            return [Problem(f"not a readable zip file ({error}): the package is damaged or "
-                            "incomplete; ask for it again", path.name, code="verify-bag")]
+        except OSError as error:
+            if error.errno in ROOM_ERRORS:  # the machine's, not the package's
+                return [Problem(f"cannot unpack it into {scratch}: {error.strerror}; make room "
+                                "(or set TMPDIR to another folder) and verify it again",
+                                path.name, code="verify-space")]
+            return [_damaged(path, error)]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+            return [_damaged(path, error)]
         return _verify_bag(bag, epubcheck)
+
+
+def _damaged(path: Path, error: Exception) -> Problem:
+    return Problem(f"not a readable zip file ({error}): the package is damaged or incomplete; "
+                   "ask for it again", path.name, code="verify-bag")
+
 
 
 def _verify_bag(folder: Path, epubcheck: bool) -> list[Problem]:
@@ -219,7 +240,18 @@ def build_record_problems(folder: Path) -> list[Problem]:
                   if p.is_file() and p.suffix in (".pdf", ".epub")}
     problems += _compare(relative, "outputs", "file", record.get("outputs"), renderings,
                          "data/")
+    known = {*METADATA, *(f"data/{name}" for name in renderings)}
+    for path in sorted(data.rglob("*") if data.is_dir() else ()):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name not in known and not name.startswith("data/source/"):
+            problems.append(Problem(_UNLISTED, name, code="verify-unlisted", severity="warning"))
     return problems
+
+
+# A file a package holds that its build record does not list is no part of the book as built:
+# a warning (the bag's checksums still vouch for its bytes), for the archivist to ask about.
+_UNLISTED = ("in the package, but no build record lists it (build.json names the sources and "
+             "the renderings): not what the build made; ask the sender what it is")
 
 
 def _compare(record_path: str, key: str, name_key: str, entries: object,
@@ -247,8 +279,8 @@ def _compare(record_path: str, key: str, name_key: str, entries: object,
                 f"{str(entry.get('sha256'))[:16]}…; found {size} bytes, {digest[:16]}…",
                 prefix + name, code="verify-record"))
     for name in sorted(set(files) - listed):
-        problems.append(Problem(f"not listed in build.json's {key}", prefix + name,
-                                code="verify-record"))
+        problems.append(Problem(f"not listed in build.json's {key}: {_UNLISTED}", prefix + name,
+                                code="verify-unlisted", severity="warning"))
     return problems
 
 
