@@ -17,11 +17,14 @@ Logging levels, each with one purpose:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import dataclasses
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +86,27 @@ def main() -> None:
     """luoshu (洛书): build EPUB 3 and print PDF editions of a Chinese book project."""
 
 
+@contextlib.contextmanager
+def _stopped_cleanly():
+    """SIGTERM and SIGHUP end the block as Ctrl-C does, by an exception: the build's temporary
+    files and scratch folders are removed on the way out (the default action would end the
+    process where it stands and leave them). What a SIGKILL leaves, the next build sweeps."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = {number: signal.signal(number, _exit_on_signal) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _exit_on_signal(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)  # the shell's status for a process ended by the signal
+
+
 def _parse_formats(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None
@@ -127,7 +151,8 @@ def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
                         "about 40× slower (Debian: apt-get install libharfbuzz-subset0)")
 
     try:
-        result = build_book(project, out, formats, progress, strict=strict)
+        with _stopped_cleanly():
+            result = build_book(project, out, formats, progress, strict=strict)
     except ProjectError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

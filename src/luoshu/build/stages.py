@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, ProjectError
-from ..files.output import sha256_file, temporary_beside, write_bytes_atomically
+from ..files.output import (
+    OutputFolder,
+    output_problem,
+    sha256_file,
+    temporary_beside,
+    write_bytes_atomically,
+)
 from ..files.paths import BOOK_TOML
 from ..model import FORMATS, Book
 from ..project.editions import edition_books
@@ -101,8 +107,10 @@ def build_book(
     # adds to the layout's).
     order = sorted(formats, key=lambda name: (name not in PRINT_FORMATS, name == "archive"))
     pdfs = [name for name in order if name in PRINT_FORMATS]
-    out.mkdir(parents=True, exist_ok=True)
     books = (book, *editions)  # the book, then each edition converted from it: the same formats
+    # Made and held by this build, and swept of what a killed build left (luoshu.files.output).
+    held = OutputFolder(out, {f"{b.config.output.basename}{suffix}" for b in books
+                              for suffix, _ in RENDERERS.values()} | {MANIFEST})
     staged: dict[tuple[str, str], tuple[Path, Path]] = {}  # (basename, format) → files
     contexts = []
     try:
@@ -135,9 +143,12 @@ def build_book(
             LOG.info("luoshu: %s.pdf is an RGB reading copy; for the printer, build "
                      "--format pdf-press (PDF/X-4, CMYK, bleed, crop marks)",
                      book.config.output.basename)
+    except OSError as error:  # a read-only, full or forbidden output folder: one line
+        raise output_problem(error, out) from None
     finally:
         for temporary, _ in staged.values():
             temporary.unlink(missing_ok=True)
+        held.release()
     return BuildResult(tuple(artifacts), warnings + tuple(w for c in contexts for w in c.warnings))
 
 

@@ -9,12 +9,17 @@ the earlier file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from ..errors import Problem, ProjectError
 
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -69,6 +74,99 @@ def replace_folder(new: Path, final: Path) -> None:
         if final.exists():
             os.replace(final, scratch / "previous")
         os.replace(new, final)
+
+
+# --- the output folder: held by one build, swept of what a killed one left, its errors -------
+
+# A temporary file or scratch folder of luoshu's beside an output NAME: ".NAME.<8 random>"
+# (tempfile's names), ".tmp" for a file; one beside such a file has two leading dots.
+_LEFTOVER = re.compile(r"^\.\.?(?P<name>.+?)\.[a-z0-9_]{8}(\.tmp)?(\.[a-z0-9_]{8}(\.tmp)?)?$")
+# OSErrors that are the output folder's, whatever file they name: the user's to fix.
+FOLDER_ERRORS = {
+    errno.EROFS: "it is on a read-only file system",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EFBIG: "a file would be larger than the file system allows",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "it is a file, not a folder",
+    errno.EIO: "the disk reported an input/output error",
+}
+_ADVICE = {errno.ENOSPC: "free some space, or build into another folder with -o",
+           errno.EDQUOT: "free some space, or build into another folder with -o",
+           errno.EROFS: "build into a writable folder with -o"}
+
+
+class OutputFolder:
+    """An output folder a build holds: made, locked against a second build writing into it at
+    the same time (an advisory lock on the folder itself, gone with the process however it
+    ends), and swept of what a killed build left there."""
+
+    def __init__(self, out: Path, names: Iterable[str]):
+        self.out = out
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            self._handle: int | None = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as error:
+            raise output_problem(error, out) from None
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.release()
+            raise ProjectError([Problem(
+                "another luoshu build is writing into this folder now: wait for it to finish, "
+                "or build into another folder with -o", str(out), code="output-busy")]) from None
+        except OSError:
+            pass  # a file system without locks (some network mounts): build unlocked
+        sweep_leftovers(out, names)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)  # and with it the lock
+            self._handle = None
+
+
+def sweep_leftovers(out: Path, names: Iterable[str]) -> list[str]:
+    """Remove from *out* the temporary files and scratch folders an earlier build was killed
+    before it could remove (SIGKILL, a power cut): luoshu's own only — a hidden name made
+    from one of the output *names* (or its stem: the bag folder's) and tempfile's random
+    part. Call it holding the folder (OutputFolder): no other build is using them then.
+    Returns the names removed."""
+    known = {n for name in names for n in (name, name.rsplit(".", 1)[0])}
+    removed = []
+    for entry in os.scandir(out):
+        match = _LEFTOVER.match(entry.name)
+        if not match or match.group("name").lstrip(".") not in known:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+        removed.append(entry.name)
+    return sorted(removed)
+
+
+def output_problem(error: OSError, out: Path) -> Exception:
+    """What to raise for *error*, met writing the outputs into *out*: a ProjectError with one
+    line naming the path and what to do when it is the output folder's (read-only, full,
+    not permitted — the PDF writer's ENOSPC names no file), else *error* itself (a bug, or
+    a project file that could not be read: not the output folder's)."""
+    named = next((Path(os.fsdecode(n)) for n in (error.filename, error.filename2) if n), None)
+    if error.errno not in FOLDER_ERRORS:
+        return error
+    if named is not None and not named.absolute().is_relative_to(out.absolute()) and not (
+            out.absolute().is_relative_to(named.absolute())):
+        return error
+    where = named if named is not None and named != out else out
+    if where.name.startswith("."):  # a temporary file: the folder is what the user named
+        where = where.parent
+    advice = _ADVICE.get(error.errno, "build into another folder with -o, or make this one "
+                                      "writable")
+    return ProjectError([Problem(
+        f"cannot write the outputs here: {FOLDER_ERRORS[error.errno]} "
+        f"({errno.errorcode[error.errno]}); {advice}", str(where), code="output-folder")])
 
 
 def sha256_file(path: Path) -> str:

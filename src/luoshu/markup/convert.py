@@ -83,11 +83,18 @@ def convert_section(
     converter = markdown.Markdown(
         extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="xhtml"
     )
-    try:
-        raw = converter.convert(text)
-    except RecursionError:  # Python-Markdown recurses into nested lists and quotes
-        problems.append(_too_deep(source, _nesting_line(text, first_line) or first_line))
+    deep = _nesting_line(text, first_line, markdown_only=True)
+    if deep is not None:
+        # Python-Markdown takes time growing with the square of a list's depth (a 500-deep
+        # list: 4 s), and recurses into it: what is too deep to lay out is not converted.
+        problems.append(_too_deep(source, deep))
         raw = ""
+    else:
+        try:
+            raw = converter.convert(text)
+        except RecursionError:  # Python-Markdown recurses into nested lists and quotes
+            problems.append(_too_deep(source, _nesting_line(text, first_line) or first_line))
+            raw = ""
     root = html.fragment_fromstring(raw or "<p></p>", create_parent="div")
     anchor = section_anchor(section_id)
     _check_depth(root, text, source, first_line, problems)
@@ -162,6 +169,8 @@ def _depth(element) -> int:
 
 
 _NESTING = re.compile(r"^((?:[ \t]*>)*)([ \t]*)")
+_LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])([ \t]|$)")
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "source", "track", "wbr"})
 
@@ -183,16 +192,31 @@ class _OpenElements(HTMLParser):
             del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
 
 
-def _nesting_line(text: str, first_line: int) -> int | None:
+def _nesting_line(text: str, first_line: int, markdown_only: bool = False) -> int | None:
     """The first line of the Markdown *text* nested deeper than MAX_DEPTH elements, as its
     source tells: a quote level per '>', a list level (a list and its item) per four columns
     of indentation, and the raw HTML elements open. None when no line is (then the depth came
-    from elsewhere, and the caller looks for the text instead)."""
+    from elsewhere, and the caller looks for the text instead).
+
+    With *markdown_only*, before anything is converted: only quote marks and list items
+    count, outside fenced code (an indented line of code or poetry is no list), and raw HTML
+    not at all (``<div>`` in a code span opens nothing)."""
     html = _OpenElements()
+    fence = None
     for number, line in enumerate(text.split("\n")):
         marks = _NESTING.match(line)
         indent = len(marks.group(2).expandtabs(4)) // 4
-        html.feed(line + "\n")
+        rest = line[marks.end():]
+        if markdown_only:
+            opening = _FENCE.match(rest)
+            if fence is None and opening:
+                fence = opening.group(1)
+            elif fence is not None and rest.startswith(fence):
+                fence = None
+            if fence is not None or not (marks.group(1) or _LIST_ITEM.match(rest)):
+                continue
+        else:
+            html.feed(line + "\n")
         if marks.group(1).count(">") + 2 * indent + len(html.open) > MAX_DEPTH:
             return first_line + number
     return None
