@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import re
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -70,6 +72,10 @@ class Response:
 
 
 NOT_FOUND = Response(404, "text/plain", b"not found\n")
+# What a client that goes away mid-request makes a read or write raise: BrokenPipeError,
+# ConnectionResetError, ConnectionAborted, and a read that times out.
+DROPPED = (ConnectionError, TimeoutError)
+LOG = logging.getLogger("luoshu")
 
 
 def request_path(target: str) -> str | None:
@@ -148,6 +154,17 @@ class PreviewServer(ThreadingHTTPServer):
         super().__init__((host, port), PreviewHandler)
         self.state = state
         self.hosts = loopback_hosts(self.server_address[1]) if is_loopback(host) else None
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """A browser that closes a connection mid-request (a reload, a closed tab, a page left
+        before its images came) is no error of the preview's: a debug line, not a traceback
+        burying the rebuild messages. Anything else is a bug, reported as socketserver does."""
+        error = sys.exc_info()[1]
+        if isinstance(error, DROPPED):
+            LOG.debug("luoshu serve: %s closed the connection (%s)", client_address[0],
+                      type(error).__name__)
+            return
+        super().handle_error(request, client_address)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
