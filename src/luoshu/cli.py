@@ -17,6 +17,7 @@ Logging levels, each with one purpose:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes.util
 import dataclasses
@@ -107,6 +108,34 @@ def _exit_on_signal(number: int, frame: object) -> None:
     raise SystemExit(128 + number)  # the shell's status for a process ended by the signal
 
 
+# Warnings of one kind (one code) shown one by one before the rest are counted: on a big book
+# a hundred photos below 300 dpi would bury everything else; luoshu check lists them all.
+SHOWN_PER_KIND = 3
+
+
+def summarized(warnings, out: Path) -> list[str]:
+    """A line per warning, except that of a kind that comes more than SHOWN_PER_KIND + 2 times
+    only the first SHOWN_PER_KIND are shown, then one line counting the others and naming the
+    command that lists them (``luoshu check``; for the page audit's, ``luoshu check --pdf``)."""
+    counts = collections.Counter(warning.code for warning in warnings)
+    shown: collections.Counter = collections.Counter()
+    lines = []
+    for warning in warnings:
+        total = counts[warning.code]
+        if total <= SHOWN_PER_KIND + 2:
+            lines.append(str(warning))
+            continue
+        shown[warning.code] += 1
+        if shown[warning.code] <= SHOWN_PER_KIND:
+            lines.append(str(warning))
+        if shown[warning.code] == SHOWN_PER_KIND:
+            command = ("luoshu check" if not warning.code.startswith("page-")
+                       else f"luoshu check --pdf {out / str(warning.path)}")
+            lines.append(f"luoshu: and {total - SHOWN_PER_KIND} more {warning.code} warnings "
+                         f"like these — `{command}` lists them all")
+    return lines
+
+
 def _parse_formats(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None
@@ -160,9 +189,9 @@ def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
         click.echo(f"luoshu: build failed with {errors} problem(s); nothing was changed in the "
                    "output folder", err=True)
         sys.exit(1)
-    for warning in result.warnings:
-        click.echo(str(warning), err=True)  # "file:line: warning: …", like the errors
     destination = (out or project / "dist")
+    for line in summarized(result.warnings, destination):
+        click.echo(line, err=True)  # "file:line: warning: …", like the errors
     for artifact in result.artifacts:
         LOG.info("luoshu: wrote %s (%s KB)", destination / artifact.path,
                  f"{artifact.bytes / 1024:,.0f}")

@@ -26,15 +26,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.bad_projects import BASE, CATALOGUE, write
+from helpers.bad_projects import BASE, CATALOGUE, noise, photo_entry, write
 from helpers.fuzz_inputs import book_toml, captions_project, markdown_project
 from helpers.generated_projects import generate_projects
 from hypothesis import HealthCheck, given, settings
 
+from luoshu import cli
 from luoshu.build import stages
-from luoshu.build.stages import build_book
+from luoshu.build.stages import BuildResult, build_book
 from luoshu.cli import main
-from luoshu.errors import ProjectError
+from luoshu.errors import Problem, ProjectError
 from luoshu.files import output
 from luoshu.files.gate import ProjectFiles, RefusedResource
 from luoshu.files.output import OutputFolder, sweep_leftovers
@@ -284,3 +285,39 @@ def test_check_prints_json_for_any_book_toml(files):
 @given(captions_project())
 def test_check_prints_json_for_any_captions(files):
     fuzz_checked(files)
+
+
+# --- warnings that scale ------------------------------------------------------------------------
+
+
+def test_many_warnings_of_one_kind_become_a_summary(tmp_path, monkeypatch):
+    """A hundred photos below 300 dpi, and the page audit's findings, once printed a line each."""
+    low = [Problem(f"photos/{n:03d}.jpg prints at 70 dpi", "manuscript/captions.toml", 1 + 5 * n,
+                   code="photo-resolution", severity="warning") for n in range(100)]
+    pages = [Problem(f"page {n}: a line of one character", "book.pdf", code="page-widow",
+                     severity="warning") for n in range(1, 41)]
+    few = [Problem(f"photos/{n}.jpg has no alt text", "manuscript/captions.toml", n,
+                   code="photo-alt", severity="warning") for n in range(5)]
+    monkeypatch.setattr(cli, "build_book",
+                        lambda *args, **kwargs: BuildResult((), tuple(low + few + pages)))
+    project = write(tmp_path / "book", {})
+    result = CliRunner().invoke(main, ["build", str(project), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().split("\n")
+    assert lines == [
+        *map(str, low[:3]),
+        "luoshu: and 97 more photo-resolution warnings like these — `luoshu check` lists "
+        "them all",
+        *map(str, few),  # five of a kind: all shown
+        *map(str, pages[:3]),
+        f"luoshu: and 37 more page-widow warnings like these — `luoshu check --pdf "
+        f"{tmp_path / 'out' / 'book.pdf'}` lists them all",
+    ]
+
+
+def test_check_lists_every_warning_the_build_summarizes(tmp_path):
+    files = {"manuscript/captions.toml": "\n".join(
+        photo_entry(f"photos/{n}.jpg", 'section = "01-a"') for n in range(8))}
+    files.update({f"manuscript/photos/{n}.jpg": noise("JPEG", (400, 300)) for n in range(8)})
+    report = checked_json(write(tmp_path / "book", files))
+    assert [f["code"] for f in report["findings"]].count("photo-resolution") == 8
