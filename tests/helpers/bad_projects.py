@@ -147,6 +147,13 @@ HOSTILE = [
          {"styles/x.css": "\np { background: url(bomb.png) }\n",
           "styles/bomb.png": bomb_png(20000, 20000)},
          "styles/x.css:2:17", ("url(bomb.png) has 400 megapixels", "downscale it")),
+    # [epub] cover is read by the EPUB writer after the print layout: checked when read.
+    Case("cover that is not an image",
+         {"book.toml": BASE["book.toml"] + '[epub]\ncover = "../book.toml"\n'},
+         "book.toml:5", ("[epub] cover ../book.toml is not an image",)),
+    Case("cover outside the project",
+         {"book.toml": BASE["book.toml"] + '[epub]\ncover = "../../etc/passwd"\n'},
+         "book.toml:5", ("refused '../../etc/passwd'", "outside the project folder")),
     # A data: URI is held to the limits of photo files, and named in a few characters.
     Case("data: URI of 900 megapixels",
          {"manuscript/01-a.md": "# 甲\n\n正文。\n\n<img alt=\"图\" src=\"data:image/png;base64,"

@@ -61,9 +61,8 @@ def test_a_url_to_a_project_file_that_is_not_an_image(tmp_path, make_project):
     'file:///luoshu-project/book.toml': " — an internal URL and no reason."""
     (problem,) = stylesheet(tmp_path, make_project,
                             "body {\n  color: black;\n  background: url(../book.toml);\n}\n")
-    assert str(problem) == ("styles/house.css:3:15: url(../book.toml) is not an image (a "
-                            "stylesheet's url() names a JPEG, PNG, GIF, WebP or SVG file, or a "
-                            "font in @font-face)")
+    assert str(problem) == ("styles/house.css:3:15: url(../book.toml) is not an image (its "
+                            "bytes are no JPEG, PNG, GIF, WebP or SVG)")
 
 
 def test_images_fonts_and_imports_are_judged_by_what_they_are(tmp_path, make_project):

@@ -188,8 +188,7 @@ def image_problem(data: bytes) -> str | None:
     the header: nothing is decoded)."""
     kind = image_type(data)
     if kind is None:
-        return ("is not an image (a stylesheet's url() names a JPEG, PNG, GIF, WebP or SVG "
-                "file, or a font in @font-face)")
+        return "is not an image (its bytes are no JPEG, PNG, GIF, WebP or SVG)"
     if len(data) > MAX_PHOTO_BYTES:
         return (f"is {len(data) / 1e6:,.0f} MB, more than luoshu accepts "
                 f"({MAX_PHOTO_BYTES // 1_000_000} MB)")

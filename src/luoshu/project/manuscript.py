@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles, RefusedResource, decode_data_uri, shown
-from ..files.paths import CAPTIONS, MANUSCRIPT, STYLES
+from ..files.paths import BOOK_TOML, CAPTIONS, MANUSCRIPT, STYLES
+from ..files.text import toml_key_line
 from ..images.photos import image_problem
 from ..images.photos import inspect as inspect_photo
 from ..markup.convert import section_anchor
@@ -82,6 +83,8 @@ def collect_manuscript(project: Path, config: Config) -> Manuscript:
     styles = sorted(p.relative_to(project).as_posix() for p in (project / STYLES).glob("*.css"))
     # What the stylesheets name (and those they @import), checked before any output reads them.
     problems.extend(stylesheet_problems(files, styles, image_problem))
+    if config.epub.cover:
+        problems.extend(_cover_problems(files, config.epub.cover))
     return Manuscript(tuple(sections), gallery, tuple(styles), tuple(problems),
                       gallery_html(gallery), sources)
 
@@ -121,6 +124,25 @@ def _check_photo(files: ProjectFiles, photo: Photo, print_options: PrintOptions,
                                 where.path, where.line, code="photo-unreadable"))
         return
     problems.extend(inspect_photo(replace(photo, source=where), data, print_options))
+
+
+def _cover_problems(files: ProjectFiles, cover: str) -> list[Problem]:
+    """[epub] cover must be an image the EPUB can carry, inside the project, within the limits
+    of photos: the EPUB writer reads it only after the print layout, so it is checked here,
+    where luoshu check sees it too."""
+    line = toml_key_line((files.root / BOOK_TOML).read_text(encoding="utf-8-sig"), "epub",
+                         "cover")
+    try:
+        data = (decode_data_uri(cover)[1] if cover.startswith("data:")
+                else files.read_bytes(cover, base=MANUSCRIPT, referrer=BOOK_TOML))
+    except RefusedResource as refused:
+        return [replace(p, path=BOOK_TOML, line=line) for p in refused.problems]
+    except (ValueError, OSError) as error:
+        return [Problem(f"[epub] cover {shown(cover)} cannot be read ({error})", BOOK_TOML, line,
+                        code="photo-unreadable")]
+    why = image_problem(data)
+    return [Problem(f"[epub] cover {shown(cover)} {why}", BOOK_TOML, line,
+                    code="epub-cover")] if why else []
 
 
 def _attach_photos(section: Section, photos: list[Photo],
