@@ -21,11 +21,11 @@ also unpacks it beside the zip for those who want a folder (``unpack``)::
             ├── metadata/
             │   ├── dc.xml             Dublin Core (luoshu.archive.record.dublin_core)
             │   └── build.json         versions, timestamp, inputs, fonts, outputs
-            └── source/                the project as built, byte for byte:
-                ├── book.toml
-                ├── manuscript/…       sections, captions.toml, photos
-                ├── styles/…
-                └── fonts/…            (when the project has its own fonts)
+            └── source/                the files the build read, byte for byte:
+                ├── book.toml          (luoshu.archive.record.project_inputs: nothing else)
+                ├── manuscript/…       the sections in the book, captions.toml, the photos used
+                ├── styles/…           the stylesheets and what they name
+                └── fonts/…            fonts.toml and the project fonts the roles use
 
 ``bag-info.txt`` holds Source-Organization (the publisher; left out when book.toml names none,
 rather than putting an author — a person — where archives expect an organisation; the authors
