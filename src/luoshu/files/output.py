@@ -4,6 +4,12 @@ Every output (a PDF, the EPUB, the archive zip, manifest.json, the bag folder) i
 under a temporary name *beside* its destination and renamed over it only when it is complete:
 a rename within one folder is atomic, so a reader, a web server or a crashed build sees either
 the earlier file or the new one, never half of one.
+
+A build holds its output folder (``OutputFolder``): one build writes into a folder at a time,
+and what a killed build left there (its temporary files and scratch folders, which a SIGKILL
+gives no chance to remove) is swept when the next one starts. An OSError of the folder's — a
+read-only file system, a full disk, no permission — becomes one line naming the folder and
+what to do (``output_problem``).
 """
 
 from __future__ import annotations

@@ -124,10 +124,11 @@ def _resolve_role(project, name, spec, script, where, problems) -> FontRole | No
         return None
     if not isinstance(fallback, list):
         fallback = [fallback]  # reported below: not a name
-    wrong = [(n, family_problem(n)) for n in (family, *fallback)]
-    for bad, why in wrong:
+    wrong = [(key, family_problem(value)) for key, value in
+             (("family", family), *(("fallback", extra) for extra in fallback))]
+    for key, why in wrong:
         if why:
-            problems.append(Problem(f"[{name}] family {why}", path, line, code="fonts-family"))
+            problems.append(Problem(f"[{name}] {key} {why}", path, line, code="fonts-family"))
     if any(why for _, why in wrong):
         return None
     if not isinstance(generic, str) or generic not in GENERIC_FAMILIES:

@@ -12,7 +12,10 @@ which an output may act on or carry as it is:
   ``src()``, ``image-set()``. WeasyPrint fetches only what the print layout uses (not a rule
   for ``@media screen``, or for a class nothing has), but the EPUB carries the file byte for
   byte and a reading system may fetch all of it. So references are read statically, and one
-  outside the project stops both outputs with the stylesheet's name, line and the reference;
+  outside the project stops both outputs with the stylesheet's name, line and the reference.
+  When the project is read (``stylesheet_problems``, @imports followed) an image a reference
+  names must also be one, within the limits of photos, and a missing file is reported: luoshu
+  check finds what the layout would fail on;
 - an SVG image (only possible as a ``data:`` URI: photo files must be JPEG or PNG;
   ``svg_hazards``): scripts, event handlers, ``<foreignObject>`` and references to anything
   but itself or ``data:`` images are refused, for the EPUB would carry them as they are.
@@ -181,7 +184,7 @@ def stylesheet_problems(files: ProjectFiles, stylesheets: Iterable[str],
         refused = refused_in_stylesheet(files, relative, data, image_problem, missing=True)
         problems += [problem for _, problem in refused]
         for reference in stylesheet_references(data):
-            if reference.context == "import" and not any(r is reference for r, _ in refused):
+            if reference.context == "import" and reference not in {r for r, _ in refused}:
                 try:
                     target = files.resolve(reference.value, posixpath.dirname(relative))
                 except ProjectError:
