@@ -144,6 +144,26 @@ def test_an_error_on_a_project_file_is_not_the_output_folders(tmp_path):
     assert output.output_problem(error, tmp_path / "out") is error
 
 
+def test_unreadable_project_files_are_one_line_each(tmp_path, monkeypatch):
+    """A section or stylesheet the build may not read (its permissions, a failing disk) was a
+    PermissionError traceback. Simulated: the tests run as root, which permissions never stop."""
+    project = write(tmp_path / "book", {"styles/x.css": "p { color: red }\n"})
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name in ("01-a.md", "x.css"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    report = checked_json(project)
+    assert {(f["path"], f["code"]) for f in report["findings"] if f["severity"] == "error"} == {
+        ("manuscript/01-a.md", "unreadable"), ("styles/x.css", "unreadable")}
+    result = CliRunner().invoke(main, ["build", str(project), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "manuscript/01-a.md: cannot be read (Permission denied)" in result.stderr
+
+
 # --- interrupted builds -------------------------------------------------------------------------
 
 

@@ -28,7 +28,12 @@ def read_text(path: Path, relative: str, problems: list[Problem], encoding: str 
     looks like GB18030, the problem gives the command that converts it and *declare*, the
     other way out (how the project says it uses GB18030), when there is one.
     """
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:  # no permission, a folder of that name, a failing disk
+        problems.append(Problem(f"cannot be read ({error.strerror or error}): check the file's "
+                                "permissions, or save it again", relative, code="unreadable"))
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -79,7 +84,7 @@ def read_toml(path: Path, relative: str, problems: list[Problem], code: str = "t
     """(data, text) of a project TOML file, or None with a problem (*code*) naming line and column.
 
     *encoding* and *declare* are read_text's. A file over MAX_TOML_BYTES is refused unread."""
-    size = path.stat().st_size
+    size = path.stat().st_size if path.is_file() else 0  # an unreadable one: read_text says so
     if size > MAX_TOML_BYTES:
         problems.append(Problem(
             f"the file is {size / 1e6:,.1f} MB, more than a TOML file of a book project may be "

@@ -151,12 +151,7 @@ def refused_in_stylesheet(files: ProjectFiles, relative: str, data: bytes,
                             if p.code == "resource-outside" or missing]
             else:
                 if image_problem and reference.context == "image":
-                    content = path.read_bytes()
-                    problems = _judged(value, content, image_problem, relative) or [
-                        Problem(f"refused the SVG image {value!r}: {reason}", relative,
-                                code="resource-outside")
-                        for reason in (svg_hazards(content) if image_type(content) == SVG_TYPE
-                                       else ())]
+                    problems = _image_file_problems(value, path, image_problem, relative)
         refused += [(reference, dataclasses.replace(p, line=reference.line,
                                                     column=reference.column))
                     for p in problems]
@@ -181,6 +176,10 @@ def stylesheet_problems(files: ProjectFiles, stylesheets: Iterable[str],
         except ProjectError as error:
             problems += error.problems
             continue
+        except OSError as error:  # no permission, a failing disk
+            problems.append(Problem(f"cannot be read ({error.strerror or error})", relative,
+                                    code="unreadable"))
+            continue
         refused = refused_in_stylesheet(files, relative, data, image_problem, missing=True)
         problems += [problem for _, problem in refused]
         for reference in stylesheet_references(data):
@@ -191,6 +190,20 @@ def stylesheet_problems(files: ProjectFiles, stylesheets: Iterable[str],
                     continue  # reported above
                 queue.append(files.relative(target))
     return problems
+
+
+def _image_file_problems(value: str, path, image_problem: ImageJudge,
+                         where: str) -> list[Problem]:
+    """What is wrong with the project file *path* a stylesheet names as an image (*value*):
+    unreadable, no image within the photos' limits, or an SVG holding what could run or load."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:  # no permission, a failing disk
+        return [Problem(f"url({shown(value)}) cannot be read ({error.strerror or error})", where,
+                        code="unreadable")]
+    return _judged(value, content, image_problem, where) or [
+        Problem(f"refused the SVG image {value!r}: {reason}", where, code="resource-outside")
+        for reason in (svg_hazards(content) if image_type(content) == SVG_TYPE else ())]
 
 
 def _judged(value: str, data: bytes | None, image_problem: ImageJudge,
