@@ -8,6 +8,7 @@ import os
 import zipfile
 
 import pytest
+from helpers.projects import image_bytes
 
 from luoshu.batch.environment import differences, environment, software
 from luoshu.batch.inputs import BUNDLE_INDEX, bundle, plan_project, unpack
@@ -40,7 +41,7 @@ def test_the_fingerprint_follows_the_inputs_and_nothing_else(project):
     (project / "notes.txt").write_text("编辑的备忘", encoding="utf-8")
     assert plan_project(project, ("epub",)).fingerprint == first.fingerprint
     assert plan_project(project, ("pdf",)).fingerprint != first.fingerprint
-    (project / "cover.jpg").write_bytes(b"\xff\xd8 another cover")
+    (project / "cover.jpg").write_bytes(image_bytes(color=(90, 20, 30)))  # another cover
     assert plan_project(project, ("epub",)).fingerprint != first.fingerprint
 
 
