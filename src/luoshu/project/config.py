@@ -146,7 +146,7 @@ def _check_table(table: str, cls: type, raw: dict, text: str, problems: list[Pro
             # title" follows and no later message repeats the whole value.
             problems.append(Problem(
                 f"[{table}] {written} is {length:,} characters long, more than the {limit:,} "
-                f"it may have: shorten it ({option_doc(cls, key)})", BOOK_TOML,
+                "it may have: shorten it", BOOK_TOML,
                 toml_key_line(text, table, written), code="config-too-long"))
             converted = (converted[:limit] if isinstance(converted, str)
                          else tuple(item[:limit] for item in converted[:limit]))
