@@ -62,8 +62,10 @@ needs_mounts = pytest.mark.skipif(not can_unshare(),
 
 def in_namespace(setup: str, out: Path, project: Path, formats: str) -> subprocess.CompletedProcess:
     """``luoshu build`` run in a mount namespace of its own after *setup* (mount commands):
-    the mounts vanish with the process, whatever happens."""
-    script = f'{setup} && exec "$0" build "$1" -o "$2" --format {formats}'
+    the mounts vanish with the process, whatever happens. Its stdout is then the output
+    folder's listing as the build left it, and the previous book.pdf."""
+    script = (f'{setup} && "$0" build "$1" -o "$2" --format {formats}; status=$?; '
+              'ls -A "$2"; cat "$2/book.pdf" 2>/dev/null; exit $status')
     return subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-c", script,
                            str(LUOSHU), str(project), str(out)],
                           capture_output=True, text=True, timeout=300, env=ENV, check=False)
@@ -101,9 +103,12 @@ def test_a_full_disk_is_one_line_and_the_earlier_pdf_survives(tmp_path):
     setup = ('mount -t tmpfs -o size=96k tmpfs "$2" && printf "%s" '
              f'"{MARKER.decode()}" > "$2/book.pdf"')
     run = in_namespace(setup, out, project, "pdf")
-    assert "the disk is full (ENOSPC); free some space" in run.stderr
-    # The tmpfs is gone with the namespace: the folder as it was before the build.
-    assert list(out.iterdir()) == []
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    first, summary = run.stderr.strip().split("\n")
+    assert first.startswith(f"{out}: cannot write the outputs here: the disk is full (ENOSPC); "
+                            "free some space, or build into another folder with -o")
+    assert summary.startswith("luoshu: build failed with 1 problem(s)")
+    assert run.stdout == f"book.pdf\n{MARKER.decode()}"  # no temporary file; the PDF as it was
 
 
 @pytest.mark.parametrize("error, words", [

@@ -1,8 +1,11 @@
 """Bad book projects: a catalogue of broken inputs (``CATALOGUE``), each a small valid project
 (``BASE``) with a few files written over it, and where its problem must be reported.
 
-``luoshu build`` must end each in a clear message (tests/build/test_bad_input.py), and
-``luoshu check`` must find the same problems (tests/check/test_agrees_with_build.py).
+``luoshu build`` must end each in a clear message (tests/build/test_bad_input.py), ``luoshu
+check`` must find the same problems (tests/check/test_agrees_with_build.py) and print them as
+JSON when asked (tests/build/test_hostile.py). ``HOSTILE`` holds issue 16's cases — huge
+values, damaged fonts, what stylesheets and data: URIs name, deep nesting — and is part of the
+catalogue. ``tiny_font`` and ``damaged_font`` make font files for them.
 """
 
 from __future__ import annotations
