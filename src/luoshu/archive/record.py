@@ -39,7 +39,7 @@ from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles, RefusedResource
 from ..files.output import sha256_file
 from ..files.paths import BOOK_TOML, CAPTIONS, FONTS_TOML, MANUSCRIPT
-from ..markup.untrusted import stylesheet_references
+from ..markup.untrusted import named_file, project_stylesheets, stylesheet_references
 from ..model import Book
 from ..project.editions import overrides_path
 
@@ -248,29 +248,11 @@ def _take_stylesheets(files: ProjectFiles, stylesheets: Sequence[str], take) -> 
     """*take* each stylesheet and every project file it names, @imported stylesheets followed
     (what the reader checked, luoshu.markup.untrusted: nothing outside the project; a name that
     leads nowhere is no input)."""
-    queue, seen = list(stylesheets), set()
-    while queue:
-        relative = queue.pop(0)
-        if relative in seen:
-            continue
-        seen.add(relative)
-        path = take(relative, referrer=relative)
-        if path is None:
-            continue
-        for reference in stylesheet_references(path.read_bytes()):
-            value = reference.value
-            if not value.strip() or value.startswith(("data:", "#")):
-                continue
-            folder = posixpath.dirname(relative)
-            try:
-                files.resolve(value, folder, relative)
-            except RefusedResource:
-                continue
-            name = urllib.parse.unquote(urllib.parse.urlsplit(value).path)
-            target = posixpath.normpath(posixpath.join(folder, name))
-            if reference.context == "import":
-                queue.append(target)
-            else:
+    for relative, data, _ in project_stylesheets(files, stylesheets):
+        take(relative, referrer=relative)
+        for reference in stylesheet_references(data or b""):
+            target = named_file(files, reference.value, relative)
+            if target and reference.context != "import":  # imports come as stylesheets
                 take(target)
 
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import tinycss2
@@ -165,6 +166,19 @@ def stylesheet_problems(files: ProjectFiles, stylesheets: Iterable[str],
     finds, missing files included — all the layout and the EPUB would stop on, found before
     either runs (luoshu check says the same)."""
     problems: list[Problem] = []
+    for relative, data, unread in project_stylesheets(files, stylesheets):
+        problems += unread
+        if data is not None:
+            refused = refused_in_stylesheet(files, relative, data, image_problem, missing=True)
+            problems += [problem for _, problem in refused]
+    return problems
+
+
+def project_stylesheets(files: ProjectFiles, stylesheets: Iterable[str]
+                        ) -> Iterator[tuple[str, bytes | None, tuple[Problem, ...]]]:
+    """(project path, bytes, problems) of each of *stylesheets* and of every project
+    stylesheet they @import, once each, in the order they are met; bytes None, with the
+    problems, for one that cannot be read."""
     queue, seen = list(stylesheets), set()
     while queue:
         relative = queue.pop(0)
@@ -174,22 +188,31 @@ def stylesheet_problems(files: ProjectFiles, stylesheets: Iterable[str],
         try:
             data = files.resolve(relative, referrer=relative).read_bytes()
         except ProjectError as error:
-            problems += error.problems
+            yield relative, None, error.problems
             continue
         except OSError as error:  # no permission, a failing disk
-            problems.append(Problem(f"cannot be read ({error.strerror or error})", relative,
-                                    code="unreadable"))
+            yield relative, None, (Problem(f"cannot be read ({error.strerror or error})",
+                                           relative, code="unreadable"),)
             continue
-        refused = refused_in_stylesheet(files, relative, data, image_problem, missing=True)
-        problems += [problem for _, problem in refused]
-        for reference in stylesheet_references(data):
-            if reference.context == "import" and reference not in {r for r, _ in refused}:
-                try:
-                    target = files.resolve(reference.value, posixpath.dirname(relative))
-                except ProjectError:
-                    continue  # reported above
-                queue.append(files.relative(target))
-    return problems
+        yield relative, data, ()
+        queue += [target for reference in stylesheet_references(data)
+                  if reference.context == "import"
+                  and (target := named_file(files, reference.value, relative))]
+
+
+def named_file(files: ProjectFiles, value: str, stylesheet: str) -> str | None:
+    """The project path a reference *value* of *stylesheet* names, as it is written (a link
+    inside the project keeps its name); None for a data: URI or a fragment, and for what is
+    outside the project or not there (refused_in_stylesheet says why)."""
+    if not value.strip() or value.startswith(("data:", "#")):
+        return None
+    folder = posixpath.dirname(stylesheet)
+    try:
+        files.resolve(value, folder, stylesheet)
+    except ProjectError:
+        return None
+    name = urllib.parse.unquote(urllib.parse.urlsplit(value).path)
+    return posixpath.normpath(posixpath.join(folder, name))
 
 
 def _image_file_problems(value: str, path, image_problem: ImageJudge,
