@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from helpers.bad_projects import CATALOGUE, write
+from helpers.generated_projects import generate_projects
 
 from luoshu.build import build_book
 from luoshu.check.project import check_project
@@ -28,3 +29,18 @@ def test_check_finds_what_stops_the_build(case, tmp_path):
     found = {located(f.path, f.line, f.column, f.message)
              for f in check_project(project).findings if f.severity == "error"}
     assert stopped and stopped <= found, stopped - found
+
+
+def test_check_finds_what_stops_the_builds_of_the_batchs_broken_projects(tmp_path):
+    """The generated projects luoshu batch is tested with (helpers/generated_projects.py): the
+    broken ones stop the build where luoshu check finds them."""
+    kinds = generate_projects(tmp_path, 2, broken=2)
+    for name in kinds:
+        project = tmp_path / name
+        with pytest.raises(ProjectError) as failure:
+            build_book(project, tmp_path / "out" / name, ["epub"])
+        stopped = {located(p.path, p.line, p.column, p.message)
+                   for p in failure.value.problems if p.severity == "error"}
+        found = {located(f.path, f.line, f.column, f.message)
+                 for f in check_project(project).findings if f.severity == "error"}
+        assert stopped and stopped <= found, (name, stopped - found)
