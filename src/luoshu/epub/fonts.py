@@ -42,7 +42,8 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
 
-from ..fonts.roles import (  # noqa: F401
+from ..fonts.quotes import borrowed_marks
+from ..fonts.roles import (
     ROLE_NAMES,
     ROLE_SELECTORS,
     _invisible,
@@ -60,7 +61,7 @@ from ..fonts.usage import (
     language_systems,
     scan_documents,
 )
-from ..model import FontFace, FontRole, FontSet
+from ..model import FontFace, FontRole, FontSet, script_of
 
 __all__ = [
     "FEATURES",
@@ -182,6 +183,9 @@ def _plan(fonts: FontSet, scan: FontUsage) -> dict[tuple[int, int, FontFace], tu
     """
     roles = {role.name: role for role in fonts.roles}
     plan: dict[tuple[int, int, FontFace], tuple[FontRole, set[str]]] = {}
+    # The documents' script (their languages): a Traditional book borrows centred punctuation.
+    script = "Hant" if scan.languages and all(
+        script_of(language) == "Hant" for language in scan.languages) else "Hans"
     keys = sorted(scan.text.keys() | scan.markers.keys(),
                   key=lambda k: (ROLE_NAMES.index(k[0]), k[1]))
     for key in keys:
@@ -195,16 +199,16 @@ def _plan(fonts: FontSet, scan: FontUsage) -> dict[tuple[int, int, FontFace], tu
         optional -= required
         chosen = [(index, match_weight(weight, faces))
                   for index, faces in _faces_by_family(role)]
+        borrowed = borrowed_marks(role, script)
         for position, (index, face) in enumerate(chosen):
             if not required:
                 break
             cmap = character_map(face)
-            # Chinese quotes take a full em; a face drawn with Latin-width ones (LXGW WenKai's
-            # are 350/1000: “汛” looks cramped) leaves them to a later family that has
-            # full-width ones (the Kai caption's Song fallback, as a typesetter would).
-            withheld = {quote for quote in _narrow_quotes(face)
-                        if any(_quote_widths(later).get(quote, 0) >= 0.9
-                               for _, later in chosen[position + 1:])}
+            # Marks the role's first face draws wrong — Latin-width quotes (LXGW WenKai's are
+            # 350/1000: “汛” looks cramped), Simplified-style punctuation in a Traditional
+            # book — are left to the later family that draws them right (the Kai caption's
+            # Song or Ming fallback, as a typesetter would; luoshu.fonts.quotes).
+            withheld = borrowed[1] if borrowed is not None and position == 0 else frozenset()
             taken = {c for c in required if ord(c) in cmap} - withheld
             if not taken:
                 continue
@@ -221,31 +225,6 @@ def _faces_by_family(role: FontRole) -> list[tuple[int, list[FontFace]]]:
     families = [(index, [face for face in role.faces if face.family == family])
                 for index, family in enumerate(role.families)]
     return [(index, faces) for index, faces in families if faces]
-
-
-QUOTES = "“”‘’"
-
-
-def _narrow_quotes(face: FontFace) -> set[str]:
-    """The Chinese quotation marks *face* draws narrower than nine tenths of an em."""
-    return {quote for quote, width in _quote_widths(face).items() if width < 0.9}
-
-
-def _quote_widths(face: FontFace) -> dict[str, float]:
-    return _quote_widths_of(str(face.path), face.index, face.path.stat().st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=64)
-def _quote_widths_of(path: str, index: int, mtime_ns: int) -> dict[str, float]:
-    """Advance widths (in ems) of the quotation marks the face has, by its default glyphs."""
-    font = TTFont(path, fontNumber=index, lazy=True)
-    try:
-        cmap = font.getBestCmap() or {}
-        em = font["head"].unitsPerEm
-        return {quote: font["hmtx"][cmap[ord(quote)]][0] / em
-                for quote in QUOTES if ord(quote) in cmap}
-    finally:
-        font.close()
 
 
 def _names(role: str, index: int) -> tuple[str, str]:
