@@ -291,7 +291,7 @@ def _widen_glyphs(layout, gaps: tuple[int, ...], amount: float) -> None:
     offsets = _byte_offsets(layout.text)
     char_at = dict(zip(offsets, range(len(offsets))))
     wanted = set(gaps)
-    extra = int(round(amount * _PANGO_SCALE))
+    extra = round(amount * _PANGO_SCALE)
     run = pango.pango_layout_get_line_readonly(layout.layout, 0).runs
     while run != ffi.NULL:
         item = run.data

@@ -13,26 +13,32 @@ The rules, for a photo of ``position = "auto"`` (the default), in the order they
 
 1. where it fits after its paragraph on that page, it stays;
 2. where it left a hole taller than ``HOLE_LINES`` lines at the foot of the page before it, the
-   text after it moves up into the hole, line by line, splitting a paragraph if need be: the
-   photo now tops its page, below the lines that filled the hole (*forward*);
+   text after it moves up into the hole, line by line — over the next pages too, when little
+   text stands under it — splitting a paragraph, a quotation or a list if need be: the photo
+   now tops its page, below the lines that filled the hole (*forward*); when what can come up
+   whole leaves a hole still (a table, code), that block comes up and goes on over the page
+   break, the photo after it, if the two fit on the next page;
 3. where no text after it can fill the hole (it ends its section, or a heading follows), or it
    stands on a page of photos only, together less than ⅔ of the text block, it goes back to
    the page its text is on: at that page's foot, after what fits above it, the rest of the
    page going on after it — or, when the photos already there leave no room, the first of
    those goes back a page (*back*); two landscape photos that cannot share a page one above
-   the other share it side by side, each at half the width (*pair*);
-4. a hole left at a page's foot because the next page's paragraph cannot come up (it keeps two
-   lines on each side of a page break) is closed by printing the page's photo up to
-   ``MAX_SHRINK`` smaller, or by taking up to half of the space under the page's heading; and
-   when bringing that paragraph up would leave photos alone on the next page, the photo goes
-   to the foot of its page, the white above it.
+   the other share it side by side, each at half the width, beside the page's last photo
+   (*pair*);
+4. a hole left at a page's foot because what begins the next page cannot come up (a paragraph
+   keeps two lines on each side of a page break; a photo does not fit) is closed by printing
+   the page's photo up to ``MAX_SHRINK`` smaller, or by taking up to half of the space under
+   the page's heading; otherwise, or when bringing that paragraph up would leave photos alone
+   on the next page, a photo ending the page goes to its foot, the white above it — unless
+   the next page's photo can come up beside it (rule 3).
 
 ``position = "top"`` tops the page its paragraph is on; ``"bottom"`` sets it at the page's foot,
 past the lines that fit above it; ``"here"`` and ``"page"`` (a page of its own) are never moved.
 Nothing moves past a heading, another photo, or the section's end matter (its byline): a photo
-stays in its subsection, in order, before the closing lines; forward it passes only plain
-paragraphs, back it may pass a table, a list or code, whole. A paragraph split for a photo keeps
-at least two lines on each side (orphans and widows).
+stays in its subsection, in order, before the closing lines. A paragraph split for a photo
+keeps at least two lines on each side (orphans and widows); a quotation or list cut by one goes
+on after it without a new margin (luoshu.layout.moves); back, a photo passes a table, a list or
+code whole.
 
 Geometry is in WeasyPrint 70's CSS pixels (1 px = 0.75 pt).
 """
@@ -42,8 +48,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from .moves import PAIR_SCALE, TOP_PREFIX, Move
-from .page_boxes import Item, Page, read_pages
+from .moves import AFTER_PREFIX, PAIR_SCALE, TOP_PREFIX, Move
+from .page_boxes import Item, Page, is_end_matter, read_pages
 
 LOGGER = logging.getLogger("luoshu.layout.makeup")
 
@@ -83,7 +89,7 @@ def find_moves(document, done: Iterable[Move] = (), *, line_pitch: float) -> tup
             if item.block not in moved:
                 move = _move_for(pages, index, item, line_pitch, moved)
             if move is None and item.block not in shrunk:
-                move = _shrink_for(pages, index, item, line_pitch)
+                move = _shrink_for(pages, index, item, line_pitch, moved)
             if move is not None:
                 moves.append(move)
                 done_sections.add(item.section)
@@ -121,7 +127,8 @@ def _move_for(pages: list[Page], index: int, figure: Item, pitch: float,
     if not small and hole <= HOLE_LINES * pitch + 1:
         return None
     if not small:
-        forward = _forward(figure, _run_after(pages, index, figure), hole)
+        forward = _forward(figure, _run_after(pages, index, figure), hole,
+                           overflow=(page.bottom - page.top, pitch))
         if forward is not None:
             return forward
     # Back onto the page its text is on: at that page's foot (or top), as an editor floats a
@@ -132,18 +139,23 @@ def _move_for(pages: list[Page], index: int, figure: Item, pitch: float,
 
 
 def _pair(figure: Item, page: Page, items: list[Item], moved: set[str]) -> Move | None:
-    """The photo set beside the photo that ends the page before it, both at half the width,
-    when the two landscape photos fit there side by side."""
-    if not items or items[-1].kind != "figure" or items[-1].block in moved:
+    """The photo set beside the last photo of the page before it (no heading between them),
+    both at half the width, when the two landscape photos fit there side by side — the text
+    after that photo, if any, going on below the pair."""
+    last = max((n for n, item in enumerate(items) if item.kind == "figure"), default=None)
+    if last is None or items[last].block in moved \
+            or any(item.kind == "heading" for item in items[last:]):
         return None
-    other = items[-1]
+    other = items[last]
     if any("sized" in (item.element.get("class") or "").split() or
            item.image_width < item.image_height or item.image_height <= 0
            for item in (figure, other)):
         return None  # a photo of its own width, or an upright one: not halved
     captions = max(item.bottom - item.top - item.image_height for item in (figure, other))
     height = max(figure.image_height, other.image_height) * PAIR_SCALE + 1.5 * captions
-    if other.top + other.margin_top + height > page.bottom + 0.5:
+    # The page's content grows by what the pair is taller than the photo alone.
+    grows = other.top + other.margin_top + height - other.bottom
+    if max(item.bottom for item in items) + grows > page.bottom + 0.5:
         return None
     return Move(figure.block, None, pair=other.block)
 
@@ -162,38 +174,92 @@ def _back_before(pages: list[Page], index: int, items: list[Item],
     return _back(figures[0], pages[index - 1], earlier)
 
 
-def _run_after(pages: list[Page], index: int, figure: Item) -> list[Item]:
-    """The lines of plain paragraphs that follow *figure* in the flow, up to anything else."""
-    run: list[Item] = []
+def _run_after(pages: list[Page], index: int, figure: Item) -> list[tuple[Item, float]]:
+    """What follows *figure* that it may pass — lines of paragraphs, quotations, lists,
+    tables, code, up to a heading, another photo or the section's end matter — each with how
+    far below the run's first item its foot stands were they set one after another (the run
+    goes on over the next pages: a photo with little text under it may pass more)."""
+    run: list[tuple[Item, float]] = []
     seen = False
-    for item in pages[index].items:  # on its page: heights only add up within a page
-        if item is figure:
-            seen = True
-            continue
+    for page in pages[index:]:
+        base = run[-1][1] if run else 0.0
+        first = None
+        for item in page.items:
+            if item is figure:
+                seen = True
+                continue
+            if not seen:
+                continue
+            if item.kind in ("heading", "figure") or item.section != figure.section \
+                    or _is_end_matter_item(item):
+                return run
+            if first is None:
+                first = item
+            run.append((item, base + item.bottom - first.top))
         if not seen:
-            continue
-        if item.kind != "line" or item.section != figure.section:
             return run
-        run.append(item)
     return run
 
 
-def _forward(figure: Item, run: list[Item], room: float) -> Move | None:
-    """The figure moved past the lines of *run* that fit in *room* (they move up above it)."""
+def _is_end_matter_item(item: Item) -> bool:
+    return item.kind == "other" and item.element is not None and is_end_matter(item.element)
+
+
+def _forward(figure: Item, run: list[tuple[Item, float]], room: float,
+             overflow: tuple[float, float] | None = None) -> Move | None:
+    """The figure moved past what of *run* fits in *room* (it moves up above the figure):
+    whole blocks, or the lines of a paragraph split between two of them — a quotation or a
+    list split too, going on after the photo.
+
+    With *overflow* (the page's height and the line pitch), when what fits leaves a hole
+    still, the figure may instead pass a block that does not fit whole — a table, a long
+    quotation — which then fills the hole and goes on over the page break, the figure after
+    it on the next page, if the two fit there."""
     if not run or room <= 0:
         return None
-    count = 0
-    for number, line in enumerate(run, start=1):
-        if line.bottom - run[0].top > room + 0.5:
-            break
-        count = number
-    count = _respect_orphans(run, count)
+    items = [item for item, _ in run]
+    # Where the figure may stand: before a line that starts a block, or between two lines of
+    # a paragraph that keeps two lines on each side.
+    points = [n for n in range(1, len(items) + 1)
+              if n == len(items) or _may_stand_before(items, n)]
+    fitting = [n for n in points if run[n - 1][1] <= room + 0.5]
+    count = fitting[-1] if fitting else 0
+    if overflow is not None:
+        page_height, pitch = overflow
+        left = room - (run[count - 1][1] if count else 0.0)
+        if left > HOLE_LINES * pitch + 1:
+            tall = figure.bottom - figure.top + figure.margin_top + figure.margin_bottom
+            over = next((n for n in points if n > count and run[n - 1][1] > room + 0.5), None)
+            if over is not None and run[over - 1][1] - room + tall <= page_height - pitch:
+                count = over
     if count == 0:
         return None
-    if count == len(run):
-        last = run[-1]
-        return Move(figure.block, last.block, last.end, back=False)
-    return _before(figure, run[count], back=False)
+    return _standing_before(figure, items, count)
+
+
+def _standing_before(figure: Item, items: list[Item], count: int) -> Move:
+    """The move that sets *figure* after the first *count* of *items*."""
+    if count == len(items):
+        last = items[-1]
+        if last.kind == "line":
+            return Move(figure.block, last.block, last.end, back=False)
+        return Move(figure.block, f"{AFTER_PREFIX}{last.top_block}", 0, back=False)
+    target = items[count]
+    if target.kind == "other" or target.top_block != items[count - 1].top_block:
+        return Move(figure.block, f"{TOP_PREFIX}{target.top_block}", 0, back=False)
+    return _before(figure, target, back=False)
+
+
+def _may_stand_before(items: list[Item], number: int) -> bool:
+    """Whether a figure may stand before ``items[number]``: the start of a top-level block,
+    the start of a paragraph or item inside a quotation or list, or a line inside a paragraph
+    with MIN_LINES of it on each side."""
+    item, previous = items[number], items[number - 1]
+    if item.top_block != previous.top_block:
+        return True
+    if item.kind == "inner" and item.block != previous.block:
+        return item.start == 0
+    return item.kind in ("line", "inner") and item.start > 0 and _splittable(items, number)
 
 
 def _back(figure: Item, page: Page, items: list[Item]) -> Move | None:
@@ -215,8 +281,9 @@ def _back(figure: Item, page: Page, items: list[Item]) -> Move | None:
             break
         if item.kind == "line" and item.start and not _splittable(items, number):
             continue
-        if item.kind == "other" and (number == 0 or items[number - 1].top_block == item.top_block):
-            continue  # inside a list, a table, code: only before the whole block
+        if item.kind in ("other", "inner") and (
+                number == 0 or items[number - 1].top_block == item.top_block):
+            continue  # inside a quotation, a list, a table, code: only before the whole block
         points.append(number)
     best = None
     for number in points:
@@ -226,7 +293,7 @@ def _back(figure: Item, page: Page, items: list[Item]) -> Move | None:
     if best is None:
         return None
     target = items[best]
-    if target.kind == "other":
+    if target.kind in ("other", "inner"):
         return Move(figure.block, f"{TOP_PREFIX}{target.top_block}", 0, back=True)
     return Move(figure.block, target.block, target.start, back=True)
 
@@ -286,39 +353,35 @@ def _tighten_for(pages: list[Page], index: int, heading: Item, pitch: float) -> 
     return None
 
 
-def _shrink_for(pages: list[Page], index: int, figure: Item, pitch: float) -> Move | None:
-    """A photo on a page whose foot has a hole while its section goes on, because the text of
+def _shrink_for(pages: list[Page], index: int, figure: Item, pitch: float,
+                moved: set[str]) -> Move | None:
+    """A photo on a page whose foot has a hole while its section goes on, because what begins
     the next page could not come up (a paragraph keeps two lines together at each side of a
-    page break): the photo printed up to ``MAX_SHRINK`` smaller, so that it can; or, when that
-    would leave photos alone on the next page, set at the page's foot."""
+    page break; a photo does not fit): the photo printed up to ``MAX_SHRINK`` smaller, so that
+    the text can; or, when that would not do, or would leave photos alone on the next page,
+    the photo that ends the page set at its foot, the white above it."""
+    page = pages[index]
+    mine = [item for item in page.items if item.section == figure.section]
+    if figure.image_height <= 0 or figure is not max(
+            (item for item in mine if item.kind == "figure"), key=lambda item: item.image_height):
+        return None
     found = _needed_to_close(pages, index, figure.section, pitch)
-    if found is None or figure.image_height <= 0:
-        return None
-    needed, no_lonely_photos, mine = found
-    if figure is not max((item for item in mine if item.kind == "figure"),
-                         key=lambda item: item.image_height):
-        return None
-    if 0 < needed <= MAX_SHRINK * figure.image_height and no_lonely_photos:
-        return Move(figure.block, None, scale=round(1 - needed / figure.image_height, 4))
-    hole = pages[index].bottom - max(item.bottom for item in mine)
-    if max(mine, key=lambda item: item.bottom) is figure and hole < MAX_PAD_LINES * pitch:
-        # Nothing can come up without leaving photos alone on the next page: the photo goes to
-        # the foot of its page instead, the white above it.
+    if found is not None:
+        needed, no_lonely_photos, _ = found
+        if 0 < needed <= MAX_SHRINK * figure.image_height and no_lonely_photos:
+            return Move(figure.block, None, scale=round(1 - needed / figure.image_height, 4))
+    hole = page.bottom - max(item.bottom for item in mine)
+    goes_on = index + 1 < len(pages) and any(
+        item.section == figure.section for item in pages[index + 1].items)
+    nexts = [item for item in pages[index + 1].items
+             if item.section == figure.section] if goes_on else []
+    if nexts and nexts[0].kind == "figure" and nexts[0].block not in moved \
+            and _pair(nexts[0], page, mine, moved) is not None:
+        return None  # the next page's photo comes up beside this one instead
+    if goes_on and max(mine, key=lambda item: item.bottom) is figure \
+            and HOLE_LINES * pitch + 1 < hole < MAX_PAD_LINES * pitch:
         return Move(figure.block, None, margin_top=round(figure.margin_top + hole - 1, 2))
     return None
-
-
-def _respect_orphans(lines: list[Item], count: int) -> int:
-    """*count* lowered until the split before ``lines[count]`` leaves no paragraph with fewer
-    than MIN_LINES lines on either side of it (0: no split at all)."""
-    while 0 < count < len(lines):
-        block = lines[count].block
-        above = sum(1 for line in lines[:count] if line.block == block)
-        below = sum(1 for line in lines[count:] if line.block == block)
-        if above == 0 or (above >= MIN_LINES and below >= MIN_LINES):
-            return count
-        count -= 1
-    return count
 
 
 def _before(figure: Item, line: Item, back: bool) -> Move:

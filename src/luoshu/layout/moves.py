@@ -29,9 +29,11 @@ from .pagemap import (
     own_text_nodes,
 )
 
-SPLIT_HEAD, SPLIT_TAIL = "split-head", "split-tail"
+SPLIT_HEAD, SPLIT_TAIL = "split-head", "split-tail"  # a paragraph (or item) cut in its text
+CUT_HEAD, CUT_TAIL = "cut-head", "cut-tail"  # a quotation or list cut between its blocks
 SCALE = "data-scale"  # on a figure whose photo is printed smaller than its placement
-TOP_PREFIX = "top:"  # a Move's target: the top-level block holding this data-block, whole
+TOP_PREFIX = "top:"  # a Move's target: before the top-level block holding this data-block
+AFTER_PREFIX = "after:"  # a Move's target: after the top-level block holding this data-block
 PAIR_SCALE = 0.485  # two photos side by side: each this share of its width (a gap between)
 PAIRED = "paired"  # their class (print.css sets them side by side)
 
@@ -71,8 +73,11 @@ def apply_moves(container, moves: Iterable[Move]) -> int:
                 figure.tail, partner.tail = partner.tail, None
                 for element in (partner, figure):
                     element.set("class", f"{element.get('class') or ''} {PAIRED}".strip())
+                    # Side by side, both top-aligned: white set above either one is dropped.
+                    element.set("style", _with_margin(element.get("style"), "margin-top", 0))
                     scale = float(element.get(SCALE, "1")) * PAIR_SCALE
                     element.set(SCALE, f"{scale:g}")
+                figure.set(*MOVED_BACK)  # it may have passed text to get there
             if move.scale != 1.0:
                 figure.set(SCALE, f"{move.scale:g}")
             if move.margin_top is not None:
@@ -83,16 +88,21 @@ def apply_moves(container, moves: Iterable[Move]) -> int:
                                                  move.margin_bottom))
             made += 1
             continue
-        if move.target.startswith(TOP_PREFIX):
+        if move.target.startswith((TOP_PREFIX, AFTER_PREFIX)):
+            prefix = TOP_PREFIX if move.target.startswith(TOP_PREFIX) else AFTER_PREFIX
             inner = next((e for e in container.iter() if isinstance(e.tag, str)
-                          and e.get(BLOCK_ATTRIBUTE) == move.target[len(TOP_PREFIX):]), None)
+                          and e.get(BLOCK_ATTRIBUTE) == move.target[len(prefix):]), None)
             whole = inner
             while whole is not None and whole.getparent() is not container:
                 whole = whole.getparent()
             if figure is None or whole is None:
                 continue
             _detach(figure)
-            whole.addprevious(figure)
+            if prefix == TOP_PREFIX:
+                whole.addprevious(figure)
+            else:
+                figure.tail, whole.tail = whole.tail, None
+                whole.addnext(figure)
             figure.set(*(MOVED_BACK if move.back else MOVED_FORWARD))
             made += 1
             continue
@@ -106,9 +116,74 @@ def apply_moves(container, moves: Iterable[Move]) -> int:
         _detach(figure)
         where, after = anchor
         (where.addnext if after else where.addprevious)(figure)
+        _keep_order(figure)
+        _lift(figure, container)
         figure.set(*(MOVED_BACK if move.back else MOVED_FORWARD))
         made += 1
     return made
+
+
+def _keep_order(figure) -> None:
+    """Photos keep their order: a figure set where another already stands goes before it if
+    it comes first in the manuscript, after it if it comes later."""
+    number = _number(figure)
+    while (before := figure.getprevious()) is not None and _local(before.tag) == "figure" \
+            and not (before.tail or "").strip() and _number(before) > number:
+        before.addprevious(figure)  # lxml moves the tails with the elements
+    while (after := figure.getnext()) is not None and _local(after.tag) == "figure" \
+            and not (figure.tail or "").strip() and _number(after) < number:
+        after.addnext(figure)
+
+
+def _number(element) -> int:
+    """A block's number in its section (its data-block's last part)."""
+    value = element.get(BLOCK_ATTRIBUTE) or ""
+    number = value.rpartition(":")[2]
+    return int(number) if number.isdigit() else -1
+
+
+def _lift(figure, container) -> None:
+    """Bring *figure*, set inside a quotation or a list, up to *container*'s level: each block
+    around it is split in two there, its first part before the figure, the second after it
+    (``cut-head``, ``cut-tail``: no margin between them, no list marker on the second part of
+    a cut item, an ordered list's second part numbered on)."""
+    while (parent := figure.getparent()) is not None and parent is not container:
+        rest = copy.copy(parent)  # same tag and attributes; its children follow
+        for child in list(rest):
+            rest.remove(child)
+        rest.text = None
+        rest.tail, parent.tail = parent.tail, None
+        rest.attrib.pop("id", None)
+        following = list(figure.itersiblings())
+        rest.text, figure.tail = figure.tail, None
+        for child in following:
+            rest.append(child)
+        if _local(parent.tag) == "ol":
+            # The second part of a split item is not a list item (print.css): not counted.
+            items = sum(1 for child in parent if _local(child.tag) == "li")
+            start = (parent.get("start") or "1").strip()
+            first = int(start) if start.isdigit() and len(start) < 10 else 1
+            rest.set("start", str(first + items))
+        _add_class(parent, CUT_HEAD)
+        _add_class(rest, CUT_TAIL)
+        parent.addnext(figure)
+        figure.addnext(rest)
+        if not len(rest) and not (rest.text or "").strip():
+            rest.getparent().remove(rest)  # the figure ended the block: nothing goes on after it
+            figure.tail = rest.tail
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _classes(element) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def _add_class(element, name: str) -> None:
+    if name not in _classes(element):
+        element.set("class", " ".join([*_classes(element), name]))
 
 
 def _with_margin(style: str | None, name: str, value: float) -> str:
@@ -175,7 +250,10 @@ def _text_nodes(paragraph) -> list[tuple[object, str, bool]]:
     """Every text node of the paragraph in document order (nested inline elements included),
     with whether its characters count (luoshu.layout.pagemap: a footnote's call and note do
     not)."""
-    counted_nodes = {(id(node), attr) for node, attr in own_text_nodes(paragraph)}
+    # Identity, not id(): lxml makes a new proxy object for an element each time one is asked
+    # for unless one is alive, so the ids of proxies let go are reused. These stay alive.
+    counting = list(own_text_nodes(paragraph))
+    counted_nodes = {(id(node), attr) for node, attr in counting}
     nodes = [(paragraph, "text", True)]
 
     def walk(element):

@@ -20,13 +20,17 @@ from .pagemap import BLOCK_ATTRIBUTE, counted
 
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); points are 72 per inch
 END_MATTER_CLASSES = frozenset({"byline", "endmatter"})
+# Blocks a photo may stand inside of, splitting them in two (luoshu.layout.moves): a quotation
+# and a list go on after the photo; a table or code does not.
+DIVISIBLE_TAGS = frozenset({"blockquote", "ul", "ol", "li"})
 
 
 @dataclass(frozen=True)
 class Item:
     """One thing in a page's flow: a line of a block, or a figure."""
 
-    kind: str  # "line" (of a plain paragraph), "figure", or "other" (headings, lists, …)
+    kind: str  # "line" (of a plain paragraph), "inner" (of a paragraph or item inside a
+    #            quotation or list), "heading", "figure", or "other" (tables, code, …)
     block: str | None  # the data-block value
     element: object
     top: float
@@ -66,9 +70,11 @@ def read_pages(document) -> list[Page]:
 
 
 def _items(box, counts: dict[str, int], block=None, element=None, kind="other",
-           outer: str | None = None, top: str | None = None) -> Iterator[Item]:
+           outer: str | None = None, top: str | None = None,
+           around: tuple[str, ...] = ()) -> Iterator[Item]:
     """The items under *box*; *outer* is the tag of the element around it (a block's parent),
-    *top* the name of the section's top-level block it lies in."""
+    *top* the name of the section's top-level block it lies in, *around* the tags of the
+    elements between the section and *box*'s element."""
     source = box.element
     if source is not None and outer == "section" and source is not element:
         # A top-level block of the section (a photo may go back before a whole table, list or
@@ -97,10 +103,12 @@ def _items(box, counts: dict[str, int], block=None, element=None, kind="other",
                        image_width=image.width if image is not None else 0.0,
                        top_block=top)
             return
-        # Lines a photo may pass or split: a plain paragraph of the section, not its end matter
-        # (nor a paragraph inside a list, a quotation or a table).
+        # Lines a photo may pass or split: a plain paragraph of the section, not its end matter;
+        # or a paragraph or item inside a quotation or a list (not inside a table).
         plain = tag == "p" and not is_end_matter(source) and outer == "section"
-        kind = "line" if plain else "other"
+        inner = (tag in ("p", "li") and around and outer != "section"
+                 and all(name in DIVISIBLE_TAGS for name in around))
+        kind = "line" if plain else "inner" if inner else "other"
     if isinstance(box, boxes.LineBox):
         count = sum(counted(text) for text in _texts(box))
         start = counts.get(block, 0) if block else 0
@@ -112,8 +120,11 @@ def _items(box, counts: dict[str, int], block=None, element=None, kind="other",
     for child in in_flow_children(box):
         # The tag of the element around the child's: this box's, unless the child belongs to
         # the same element (a line, an anonymous box).
-        around = box.element_tag if source is not None and child.element is not source else outer
-        yield from _items(child, counts, block, element, kind, around, top)
+        entering = source is not None and child.element is not source
+        parent = box.element_tag if entering else outer
+        chain = (() if box.element_tag == "section" else (*around, box.element_tag)) \
+            if entering else around
+        yield from _items(child, counts, block, element, kind, parent, top, chain)
 
 
 def _replaced(box) -> Iterator:
