@@ -17,7 +17,7 @@ from luoshu.build import build_book
 from luoshu.cli import main
 from luoshu.errors import ProjectError
 from luoshu.layout import cjk, typeset
-from luoshu.pdf.audit import audit_pdf
+from luoshu.pdf.audit import audit_pdf, measure_lines
 from luoshu.project.load import load_book
 
 pytestmark = pytest.mark.e2e
@@ -62,6 +62,9 @@ def test_flush_left_text_has_ragged_lines(make_project, tmp_path):
     })
     found = audit(project, tmp_path / "out")
     assert found["ragged-line"] >= 8  # every line but the paragraphs' last
+    measured = measure_lines(tmp_path / "out" / "book.pdf", load_book(project)[0].config.print)
+    assert measured.justified - measured.flush == found["ragged-line"]
+    assert measured.last_lines == 4 and measured.largest_gap_pt > 0.5
 
 
 def test_a_character_alone_on_a_last_line_is_found(make_project, tmp_path, monkeypatch):

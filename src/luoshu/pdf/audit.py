@@ -97,6 +97,11 @@ class _Page:
 
 def audit_pdf(path: Path, options: PrintOptions) -> list[Finding]:
     """Every finding of the page audit of the print PDF at *path*, laid out with *options*."""
+    return list(_findings(_read_pages(path, options), options))
+
+
+def _read_pages(path: Path, options: PrintOptions) -> list[_Page]:
+    """Every page of the PDF, read, with the section it belongs to (-1: front matter)."""
     import pdfplumber  # loaded only when a PDF is audited
 
     starts = _section_starts(path)
@@ -110,7 +115,17 @@ def audit_pdf(path: Path, options: PrintOptions) -> list[Finding]:
             section += 1
             page.opens_section = True
         page.section = section
-    return [finding for finding in _findings(pages, options)]
+    return pages
+
+
+def _following(pages: list[_Page], index: int) -> _Page | None:
+    """The next page, when the section of page *index* goes on there."""
+    following = pages[index + 1] if index + 1 < len(pages) else None
+    page = pages[index]
+    if following is not None and following.section == page.section \
+            and not following.opens_section and (following.lines or following.photos):
+        return following
+    return None
 
 
 def _section_starts(path: Path) -> set[int]:
@@ -197,12 +212,10 @@ def _findings(pages: list[_Page], options: PrintOptions) -> Iterable[Finding]:
         block_bottom = page.text_bottom
         if page.section < 0:
             continue  # front matter: title page, copyright page, contents
-        following = pages[index + 1] if index + 1 < len(pages) else None
-        continues = (following is not None and following.section == page.section
-                     and not following.opens_section and (following.lines or following.photos))
+        following = _following(pages, index)
+        continues = following is not None
         body_lines = [line for line in page.lines if _is_body(line, page, body)]
-        yield from _line_findings(page, body_lines, following if continues else None, body,
-                                  pitch)
+        yield from _line_findings(page, body_lines, following, body, pitch)
         content_bottom = max([line.baseline + 0.25 * body for line in page.lines]
                              + [photo.bottom for photo in page.photos], default=None)
         if continues and content_bottom is not None:
@@ -235,6 +248,23 @@ def _indented(line: Line, page: _Page, body: float) -> bool:
 def _line_findings(page: _Page, lines: list[Line], following: _Page | None, body: float,
                    pitch: float) -> Iterable[Finding]:
     """Ragged lines and widow characters among the body lines of *page*."""
+    for line, ends_paragraph in _classified(page, lines, following, body, pitch):
+        if ends_paragraph:
+            if _is_widow(line, page, body):
+                yield _finding(page, "widow-character", f"the paragraph ends with one character "
+                               f"alone on its last line: {line.text.strip()!r}")
+            continue
+        short = page.text_right - line.x1
+        if abs(short) > FLUSH_TOLERANCE_PT:
+            what = "short of" if short > 0 else "past"
+            yield _finding(page, "ragged-line", f"a justified line ends {abs(short):.1f} pt "
+                           f"({abs(short) / body:.2f} em) {what} the right edge: "
+                           f"{line.text.strip()[-12:]!r}")
+
+
+def _classified(page: _Page, lines: list[Line], following: _Page | None, body: float,
+                pitch: float) -> Iterable[tuple[Line, bool]]:
+    """Each body line of *page* with whether it ends its paragraph (else it is justified)."""
     for number, line in enumerate(lines):
         after = lines[number + 1] if number + 1 < len(lines) else None
         if after is not None and after.baseline - line.baseline > pitch + 0.5:
@@ -247,22 +277,49 @@ def _line_findings(page: _Page, lines: list[Line], following: _Page | None, body
             at_top = first is not None and first is following.lines[0] and not following.photos
             if at_top and not _indented(first, following, body):
                 after = first
-        ends_paragraph = after is None or _indented(after, page if after in lines else following,
-                                                    body)
-        if ends_paragraph:
-            characters = line.text.rstrip()
-            while characters and characters[-1] in _TRAILING_MARKS:
-                characters = characters[:-1]
-            if len(characters.strip()) == 1 and not _indented(line, page, body):
-                yield _finding(page, "widow-character", f"the paragraph ends with one character "
-                               f"alone on its last line: {line.text.strip()!r}")
+        yield line, after is None or _indented(after, page if after in lines else following,
+                                               body)
+
+
+def _is_widow(line: Line, page: _Page, body: float) -> bool:
+    characters = line.text.rstrip()
+    while characters and characters[-1] in _TRAILING_MARKS:
+        characters = characters[:-1]
+    return len(characters.strip()) == 1 and not _indented(line, page, body)
+
+
+@dataclass(frozen=True)
+class LineMeasures:
+    """The body lines of a PDF as the audit reads them, for reports and documentation."""
+
+    justified: int  # lines inside paragraphs, which should be flush with both edges
+    flush: int  # of those, within FLUSH_TOLERANCE_PT of the right edge
+    largest_gap_pt: float  # the farthest any of them ends from the right edge
+    mean_gap_pt: float
+    last_lines: int  # paragraphs' last lines
+    widows: int  # of those, one character alone
+
+
+def measure_lines(path: Path, options: PrintOptions) -> LineMeasures:
+    """How flush the justified lines of the print PDF at *path* are, and how many paragraphs
+    end with a character alone: the figures behind ``ragged-line`` and ``widow-character``."""
+    pages = _read_pages(path, options)
+    gaps, last, widows = [], 0, 0
+    body, pitch = options.font_size_pt, options.font_size_pt * options.line_height
+    for index, page in enumerate(pages):
+        if page.section < 0:
             continue
-        short = page.text_right - line.x1
-        if abs(short) > FLUSH_TOLERANCE_PT:
-            what = "short of" if short > 0 else "past"
-            yield _finding(page, "ragged-line", f"a justified line ends {abs(short):.1f} pt "
-                           f"({abs(short) / body:.2f} em) {what} the right edge: "
-                           f"{line.text.strip()[-12:]!r}")
+        following = _following(pages, index)
+        lines = [line for line in page.lines if _is_body(line, page, body)]
+        for line, ends in _classified(page, lines, following, body, pitch):
+            if ends:
+                last += 1
+                widows += _is_widow(line, page, body)
+            else:
+                gaps.append(abs(page.text_right - line.x1))
+    return LineMeasures(len(gaps), sum(1 for gap in gaps if gap <= FLUSH_TOLERANCE_PT),
+                        round(max(gaps, default=0.0), 2),
+                        round(sum(gaps) / len(gaps), 2) if gaps else 0.0, last, widows)
 
 
 def _is_plate(page: _Page) -> bool:
