@@ -3,9 +3,9 @@
 From the top: the CIP block (``[colophon] cip``, typeset verbatim as the CIP office issued it —
 luoshu never makes one up), a rule, then a line per fact, in the order Chinese copyright pages
 give them: 书名, 作者, 责任编辑, 封面设计, 责任校对, 出版发行, 印刷, 开本, 印张, 字数, 版次,
-印次 (or the 出版日期 when no 版次 is given), 印数, 书号, 定价. A line whose value is unknown is left out rather than printed empty. The
-labels are justified to four characters (书　　名, 出版发行), so the values stand in a column;
-the words are the book's script (luoshu.zh.labels: 開本, 印張, 字數, 定價 in Traditional).
+印次 (or the 出版日期 when no 版次 is given), 印数, 书号, 定价. A line whose value is unknown
+is left out rather than printed empty. The labels are justified to four characters (书　　名,
+出版发行), so the values stand in a column; the words are the book's script (luoshu.zh.labels: 開本, 印張, 字數, 定價 in Traditional).
 
 - **开本** is the full sheet the trim is cut from and into how many parts, "787 mm × 1092 mm
   1/16" (GB/T 788; luoshu.model.TRIM_SHEETS); a custom trim states its size.

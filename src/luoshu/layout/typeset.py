@@ -160,6 +160,6 @@ def raise_problems(fetcher: ProjectFetcher | None, errors: list[logging.LogRecor
         if isinstance(record.args, tuple) and refused.intersection(
                 arg for arg in record.args if isinstance(arg, str)):
             continue
-        problems.append(Problem(f"print PDF: {record.getMessage()}", code="pdf-render"))
+        problems.append(Problem(f"print layout: {record.getMessage()}", code="pdf-render"))
     if problems:
         raise ProjectError(problems)
