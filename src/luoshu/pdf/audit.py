@@ -95,12 +95,13 @@ class _Page:
     text_bottom: float = 0.0
 
 
-def audit_pdf(path: Path, options: PrintOptions) -> list[Finding]:
-    """Every finding of the page audit of the print PDF at *path*, laid out with *options*."""
-    return list(_findings(_read_pages(path, options), options))
+def audit_pdf(path: Path, options: PrintOptions, first_recto: bool = True) -> list[Finding]:
+    """Every finding of the page audit of the print PDF at *path*, laid out with *options*;
+    its first page a recto unless *first_recto* is false (a layout unit opening on a verso)."""
+    return list(_findings(_read_pages(path, options, first_recto), options))
 
 
-def _read_pages(path: Path, options: PrintOptions) -> list[_Page]:
+def _read_pages(path: Path, options: PrintOptions, first_recto: bool = True) -> list[_Page]:
     """Every page of the PDF, read, with the section it belongs to (-1: front matter)."""
     import pdfplumber  # loaded only when a PDF is audited
 
@@ -108,7 +109,7 @@ def _read_pages(path: Path, options: PrintOptions) -> list[_Page]:
     pages: list[_Page] = []
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            pages.append(_read_page(number, page, options))
+            pages.append(_read_page(number, page, options, (number % 2 == 1) == first_recto))
     section = -1
     for page in pages:
         if page.number in starts:
@@ -149,11 +150,12 @@ def _section_starts(path: Path) -> set[int]:
     return starts
 
 
-def _read_page(number: int, page, options: PrintOptions) -> _Page:
-    recto = number % 2 == 1
-    # The trim box is the page as cut (the press PDF has a bleed and a slug around it).
-    trim_x0, trim_y0, trim_x1, trim_y1 = (float(v) for v in (page.trimbox or page.mediabox))
-    trim_top, trim_bottom = float(page.height) - trim_y1, float(page.height) - trim_y0
+def _read_page(number: int, page, options: PrintOptions, recto: bool) -> _Page:
+    # The trim box is the page as cut (a bleed, a slug may lie around it), as pdfplumber gives
+    # boxes, glyphs and images: x as drawn, y down from its page's top (``bbox[3]``), which is
+    # not 0 when the MediaBox does not start at 0, 0 (WeasyPrint's, with a bleed).
+    trim_x0, trim_top, trim_x1, trim_bottom = (float(v) for v in (page.trimbox or page.bbox))
+    page_top = float(page.bbox[3])
     left = trim_x0 + (options.margin_inner_mm if recto else options.margin_outer_mm) * MM
     right = trim_x1 - (options.margin_outer_mm if recto else options.margin_inner_mm) * MM
     top, bottom = trim_top + options.margin_top_mm * MM, trim_bottom - options.margin_bottom_mm * MM
@@ -161,7 +163,7 @@ def _read_page(number: int, page, options: PrintOptions) -> _Page:
     by_baseline: dict[float, list[dict]] = {}
     folio = None
     for char in page.chars:
-        baseline = float(page.height) - char["matrix"][5]
+        baseline = page_top - char["matrix"][5]
         if baseline > bottom + 2 and char["text"].strip():
             folio = (folio or "") + char["text"]  # the folio, below the text block
             continue
@@ -352,11 +354,11 @@ def _finding(page: _Page, code: str, message: str) -> Finding:
     return Finding(page.number, page.folio, code, message)
 
 
-def audit_problems(pdf: Path, name: str, options: PrintOptions) -> list[Problem]:
-    """The audit's findings on the print PDF *pdf* (an output called *name*) as warnings."""
+def as_problems(findings: Iterable[Finding], name: str) -> list[Problem]:
+    """*findings* (of the print PDF called *name*) as the build's warnings."""
     return [Problem(f"page {f.page}" + (f" (folio {f.folio})" if f.folio else "")
                     + f": {f.message}", name, code=f"page-{f.code}", severity="warning")
-            for f in audit_pdf(pdf, options)]
+            for f in findings]
 
 
 def as_json(findings: list[Finding]) -> str:

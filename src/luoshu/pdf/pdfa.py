@@ -16,9 +16,10 @@ fonts or the network: PDF/A (ISO 19005) is the format archives ask for. The leve
   them, but only "u" is claimed: every glyph maps to Unicode, so the text can be searched and
   extracted — checked by luoshu.pdf.pdfa_check.
 
-``write_pdfa`` has WeasyPrint write the laid-out pages (``luoshu.layout.typeset.lay_out``) without their
-bleed, as its ``pdf/a-2u`` variant with tags, then ``finish_pdfa`` corrects and completes that
-file with pikepdf. What WeasyPrint 70 writes, and what is changed:
+``write_pdfa`` takes the book's joined pages (luoshu.build.typesetting: each unit written by
+WeasyPrint with its tags, then joined with pikepdf), cuts them to the trim, adds the sRGB
+output intent, and ``finish_pdfa`` corrects and completes the file with pikepdf. What
+WeasyPrint 70 writes, and what is changed:
 
 - its XMP packet lists one ``dc:creator`` item per author while the Info dictionary's /Author
   is one string ("A, B"), and gives the book's date as a bare date: the XMP is replaced by one
@@ -31,14 +32,16 @@ file with pikepdf. What WeasyPrint 70 writes, and what is changed:
   transfer functions and halftone phases. WeasyPrint writes none of these for a luoshu book;
   the removal guards against what a stylesheet or raw HTML might bring.
 
-Kept as WeasyPrint writes them: the sRGB output intent (``GTS_PDFA1``, WeasyPrint's sRGB2014
-profile: the pages are drawn in DeviceRGB, which PDF/A allows with an RGB intent), /Lang, the
+Added: the sRGB output intent (``GTS_PDFA1``, WeasyPrint's sRGB2014 profile: the pages are
+drawn in DeviceRGB, which PDF/A allows with an RGB intent). Kept as written: /Lang, the
 bookmarks, the table of contents' links (Link annotations are allowed, with the Print flag set,
 and need no appearance stream), and the structure tree.
 
-**Tags.** Tagging makes WeasyPrint treat an image without alt text as an error, so a book
-with one would not build; its tagger can also fail on layouts it does not expect. As the tags
-are more than "u" needs, the PDF is then written untagged instead, with a warning that says why.
+**Tags.** Each unit is written tagged, and the join merges their structure trees into one
+(luoshu.pdf.join). Tagging makes WeasyPrint treat an image without alt text as an error, and
+its tagger can fail on layouts it does not expect: such a unit is written untagged with a
+warning that says why, and the joined PDF is then untagged as a whole (a tree with holes would
+be worse than none). The tags are more than "u" needs, so that is a warning, not an error.
 
 **Info and XMP.** PDF/A-1 required the Info dictionary and the XMP to agree; PDF/A-2 no longer
 does (veraPDF skips the comparison for parts 2 and 3), but other validators still compare them
@@ -55,13 +58,12 @@ from the content (pikepdf's deterministic_id).
 
 from __future__ import annotations
 
-import datetime as _dt
+import importlib.resources
 import logging
 import uuid
 from pathlib import Path
 
 import pikepdf
-import weasyprint
 from pikepdf import Array, Dictionary, Name, String
 
 from ..files.output import scratch_beside, sha256_file, written_beside
@@ -77,12 +79,11 @@ from .parts import (
     xmp_packet,
 )
 from .pdfa_check import ALLOWED_NAMED_ACTIONS, HIDDEN_FLAGS, PRINT
-from .write import write_document
+from .write import cut_to_trim
 
 LOGGER = logging.getLogger("luoshu.pdf.pdfa")
 
 PDFA_PART, PDFA_CONFORMANCE = 2, "U"  # PDF/A-2u: see the module docstring for why
-WEASYPRINT_VARIANT = f"pdf/a-{PDFA_PART}{PDFA_CONFORMANCE.lower()}"
 PDF_VERSION = "1.7"  # PDF/A-2 is based on ISO 32000-1 (PDF 1.7)
 
 # Of the actions PDF/A-2 allows (pdfa_check.ALLOWED_ACTIONS), those that make sense in a book:
@@ -93,46 +94,30 @@ REFUSED_URI_SCHEMES = ("file:", "javascript:", "vbscript:", "data:")
 HIDING_FLAGS = sum(HIDDEN_FLAGS)  # Invisible, Hidden, NoView, ToggleNoView
 
 
-def write_pdfa(document: weasyprint.Document, destination: Path,
-               modified: _dt.datetime) -> None:
-    """The archival PDF of a laid-out print document (luoshu.layout.typeset.lay_out): the reading layout
-    (no bleed, no crop marks), PDF/A-2u, sRGB output intent, tagged where WeasyPrint can,
-    bookmarks, XMP matching the Info dictionary; byte-identical for the same document+modified.
-
-    *destination* is replaced only when everything succeeded. Raises ProjectError as
-    luoshu.pdf.write.write_document does.
-    """
+def write_pdfa(joined: Path, destination: Path) -> None:
+    """The archival PDF of the typeset book *joined* (one PDF of its pages with their bleed,
+    luoshu.pdf.join): the reading layout (cut to the trim, no crop marks), PDF/A-2u, with an
+    sRGB output intent, bookmarks, XMP matching the Info dictionary; byte-identical for the
+    same *joined*. *destination* is replaced only when everything succeeded."""
     destination = Path(destination)
     with scratch_beside(destination) as work, written_beside(destination) as finished:
-        written = work / "weasyprint.pdf"
-        _write_pages(document, written, modified)
-        finish_pdfa(written, finished)
+        reading = work / "reading.pdf"
+        cut_to_trim(joined, reading)
+        with pikepdf.open(reading) as pdf:
+            _add_srgb_intent(pdf)
+            pdf.save(work / "intent.pdf", deterministic_id=True)
+        finish_pdfa(work / "intent.pdf", finished)
 
 
-def _write_pages(document: weasyprint.Document, target: Path, modified: _dt.datetime) -> None:
-    """WeasyPrint's PDF/A-2u rendering of *document* at *target*, tagged if WeasyPrint can tag
-    it (see the module docstring)."""
-    try:
-        write_document(_private_profiles(document), target, modified=modified,
-                       pdf_variant=WEASYPRINT_VARIANT, pdf_tags=True)
-        return
-    except Exception as error:  # noqa: BLE001 - any failure of the tagger; retried below
-        # Tags are an extra ("u" does not need them). An error that is not about tagging
-        # fails the untagged write as well, and is raised from there.
-        reason = " ".join(str(error).split()) or type(error).__name__
-        LOGGER.warning("archival PDF: written without tags (WeasyPrint could not tag it: %s)",
-                       reason)
-    write_document(_private_profiles(document), target, modified=modified,
-                   pdf_variant=WEASYPRINT_VARIANT, pdf_tags=False)
-
-
-def _private_profiles(document: weasyprint.Document) -> weasyprint.Document:
-    """*document* with a colour-profile table of its own. For PDF/A, WeasyPrint adds its sRGB
-    profile to the document's table; the layout is shared with the reading and press PDFs,
-    which would then be written with an sRGB output intent they must not have."""
-    return type(document)(document.pages, document.metadata, document.url_fetcher,
-                          document.font_config, dict(document.color_profiles),
-                          document.output_intent)
+def _add_srgb_intent(pdf: pikepdf.Pdf) -> None:
+    """The output intent PDF/A asks of a file drawn in DeviceRGB: sRGB, with the ICC profile
+    WeasyPrint ships (sRGB2014), as WeasyPrint's own PDF/A variant writes it."""
+    profile = (importlib.resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    intent = Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFA1,
+                        OutputConditionIdentifier=String("sRGB2014.icc"),
+                        Info=String("sRGB2014.icc"),
+                        DestOutputProfile=pdf.make_stream(profile, N=3))
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
 
 
 # --- Finishing ----------------------------------------------------------------------------------

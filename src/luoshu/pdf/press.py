@@ -27,7 +27,6 @@ luoshu can verify is never handed over.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import logging
 import shutil
@@ -61,7 +60,6 @@ from .parts import (
 )
 from .pdfx_check import pdfx_problems
 from .profile import PressError, PressProfile, output_profile
-from .write import write_document
 
 LOGGER = logging.getLogger("luoshu.pdf.press")
 
@@ -80,19 +78,15 @@ GS_MISSING = ("Ghostscript (gs) is needed for --format pdf-press: on Debian, "
 # --- The renderer ------------------------------------------------------------------------------
 
 
-def write_press_pdf(book: Book, document, destination: Path, modified: _dt.datetime) -> None:
-    """Write *book*'s laid-out *document* (a weasyprint.Document) as a press-ready PDF/X-4 file
-    at *destination*; *modified* is the build's timestamp (the file's dates, so two builds are
-    identical)."""
+def write_press_pdf(book: Book, joined: Path, destination: Path) -> None:
+    """Write *book*'s typeset pages *joined* (one PDF, with their bleed: luoshu.pdf.join) as a
+    press-ready PDF/X-4 file at *destination*."""
     profile = output_profile(book.project, book.config.print)
     LOGGER.info("press PDF: converting to CMYK for %s (%s)", profile.info, profile.condition)
-    with scratch_beside(destination) as scratch:
-        source = scratch / "bleed.pdf"
-        write_document(document, source, bleed=True, modified=modified)
-        try:
-            make_press_pdf(source, destination, profile, crop_marks=book.config.print.crop_marks)
-        except PdfError as error:
-            raise ProjectError([Problem(f"press PDF: {error}", code="press")]) from None
+    try:
+        make_press_pdf(joined, destination, profile, crop_marks=book.config.print.crop_marks)
+    except PdfError as error:
+        raise ProjectError([Problem(f"press PDF: {error}", code="press")]) from None
     problems = pdfx_problems(destination)
     if problems:
         raise ProjectError([Problem(f"press PDF is not PDF/X-4: {problem}", code="pdfx")
