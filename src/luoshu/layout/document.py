@@ -32,7 +32,8 @@ from . import cjk as cjk_layout
 from . import footnotes, pagemap
 from .colophon import colophon, date_text, labels_for
 from .moves import SCALE, Move, apply_moves
-from .pagestyle import page_css, style_element_text
+from .pagestyle import MARGIN_BOXES, page_css, style_element_text
+from .units import FRONT, GALLERY, SECTION, Unit
 
 # The document's base URL is the manuscript folder: <img src> paths in sections are relative
 # to it, exactly as in the Markdown the author wrote.
@@ -50,49 +51,114 @@ PROJECT_URL = "file:///luoshu-project/"
 
 def print_html(book: Book, moves: Iterable[Move] = (),
                sizes: dict[str, Placement] | None = None, pages: int | None = None,
-               front_only: bool = False) -> str:
-    """The whole print document as an HTML string, stylesheets included; with *moves*, the
-    photos the make-up moves where an editor would put them (luoshu.layout.makeup); *sizes* are
-    the photos' printed sizes when the caller has them (photo_placements reads every photo).
-    *pages* is the book's page count for the copyright page (luoshu.layout.colophon); with
-    *front_only*, the document stops after the copyright page."""
+               front_only: bool = False, unit: Unit | None = None,
+               toc_pages: dict[str, str] | None = None,
+               furniture: dict[str, int] | None = None) -> str:
+    """The print document as an HTML string, stylesheets included: the whole book, or with
+    *unit* one layout unit of it (luoshu.layout.units). With *moves*, the photos the make-up
+    moves where an editor would put them (luoshu.layout.makeup); *sizes* are the photos'
+    printed sizes when the caller has them (photo_placements reads every photo). *pages* is
+    the book's page count for the copyright page (luoshu.layout.colophon); with *front_only*,
+    the document stops after the copyright page. *toc_pages* gives the front matter unit's
+    contents the page number of each section (by link target, "sec-01-river"). With
+    *furniture* (pages per section id), the body's page furniture instead: the pages of the
+    sections, the gallery and the blank ones between them, with nothing on them but running
+    heads and folios."""
     meta = book.meta
+    if toc_pages:
+        # The leaders end in one column: a shorter number is padded to the longest with en
+        # spaces (the body face's digits are tabular, 0.47 em; it has no figure space).
+        width = max(len(number) for number in toc_pages.values())
+        toc_pages = {target: "\u2002" * (width - len(number)) + number
+                     for target, number in toc_pages.items()}
     sizes = photo_placements(book) if sizes is None else sizes
     moves = tuple(moves)
     marks = _marks_to_borrow(book)
+    wanted = set(unit.sections) if unit is not None else None
     sections = [
         {"id": section.id, "title": section.title,
          "html": Markup(_marked_fragment(section.html, section.id, sizes=sizes, moves=moves,
                                         marks=marks)[0])}
-        for section in book.sections
+        for section in book.sections if wanted is None or section.id in wanted
     ]
     # The gallery's blocks are numbered across its figures; block 0 is its heading, which the
     # template writes (pagemap.GALLERY_TITLE_ID).
-    gallery = book.gallery and Markup(_marked_fragment(
-        book.gallery_html, pagemap.GALLERY_SECTION, 1, sizes, marks=marks)[0])
+    gallery = book.gallery and (unit is None or unit.gallery) and Markup(_marked_fragment(
+        book.gallery_html, pagemap.GALLERY_SECTION, 1, sizes, moves=moves, marks=marks)[0])
+    front = unit is None or unit.kind == FRONT
+    extra = "" if unit is None else unit_css(unit)
+    has_gallery = bool(gallery)
+    if furniture is not None:
+        # The page furniture (luoshu.layout.furniture): each section stands in as its heading
+        # (it sets the running head) and as many pages as it was laid out in, all hidden.
+        for section in sections:
+            sections_pages = furniture.get(section["id"], 1)
+            section["html"] = Markup(_heading_only(section["html"]) + FURNITURE_BREAK
+                                     * (sections_pages - 1))
+        if gallery:
+            gallery = Markup(FURNITURE_BREAK * (furniture.get(pagemap.GALLERY_SECTION, 1) - 1))
+        front, extra = False, FURNITURE_CSS
     return templates.render(
         "pdf/book.html.j2",
         meta=meta,
         labels=labels_for(book),
         colophon=colophon(book, pages),
+        front=front,
         front_only=front_only,
+        body=unit is None or unit.kind != FRONT,
+        toc_pages=toc_pages,
+        toc=[{"id": f"sec-{section.id}", "title": section.title} for section in book.sections]
+        + ([{"id": GALLERY_ID, "title": labels_for(book)["gallery"]}] if book.gallery else []),
         generator=f"luoshu {__version__}",
         date_text=date_text(book),
-        # Cascade order: theme, print rules, page geometry, house fonts, then the project's.
-        stylesheets=[Markup(style_element_text(css)) for css in (
-            templates.theme_css("base.css"),
-            templates.theme_css("print.css"),
-            page_css(book.config.print, (*book.fonts.body.families, book.fonts.body.generic)),
-            # Font files are named relative to the project; this document is in manuscript/.
-            fonts.font_css(book.fonts, embed=True, base="../"),
-            borrowed_marks_css(book.fonts, book.meta.script),
-        )],
+        stylesheets=_stylesheets(book, extra),
         # Project stylesheets are project-relative; the document lives in manuscript/.
         project_stylesheets=["../" + urllib.parse.quote(path) for path in book.stylesheets],
         sections=sections,
         gallery=gallery,
+        has_gallery=has_gallery,
         gallery_id=GALLERY_ID,
     )
+
+
+FURNITURE_BREAK = '<div class="furniture-break"></div>'
+FURNITURE_CSS = """main.body-matter { visibility: hidden; }
+.furniture-break { break-before: page; }"""
+
+
+def _heading_only(fragment: str) -> str:
+    """The first heading of a section's HTML *fragment*, or nothing."""
+    match = re.search(r"<h1[\s>].*?</h1>", fragment, re.S)
+    return match.group(0) if match else ""
+
+
+def _stylesheets(book: Book, extra: str = "") -> list[Markup]:
+    """The document's own stylesheets, in cascade order: theme, print rules, page geometry,
+    house fonts, borrowed marks, then *extra* (a unit's rules); the project's come after."""
+    return [Markup(style_element_text(css)) for css in (
+        templates.theme_css("base.css"),
+        templates.theme_css("print.css"),
+        page_css(book.config.print, (*book.fonts.body.families, book.fonts.body.generic)),
+        # Font files are named relative to the project; this document is in manuscript/.
+        fonts.font_css(book.fonts, embed=True, base="../"),
+        borrowed_marks_css(book.fonts, book.meta.script),
+        *([extra] if extra else []),
+    )]
+
+
+def unit_css(unit: Unit) -> str:
+    """The rules a layout unit's document adds: a body unit starts on its first page, a recto
+    or a verso (the root element's break decides the first page's side), and a section's or
+    the gallery's pages have no running heads or folios — the page furniture has them."""
+    if unit.kind == FRONT:
+        return (".toc a::after { content: leader(\". \") \"\\2002\" attr(data-page); }\n"
+                ".toc-target { display: block; height: 0; }")
+    rules = [f"html {{ break-before: {'left' if unit.verso else 'right'}; }}",
+             "main.body-matter { break-before: auto; }"]
+    if unit.kind in (SECTION, GALLERY):
+        boxes = " ".join(f"@{box} {{ content: none; }}" for box in MARGIN_BOXES)
+        rules += [f"@page body:left {{ {boxes} }}", f"@page body:right {{ {boxes} }}"]
+    return "\n".join(rules)
 
 
 def _marks_to_borrow(book: Book) -> dict[str, frozenset[str]]:

@@ -36,7 +36,7 @@ element) put the markers in, and ``page_list`` gives the navigation document's e
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -188,9 +188,11 @@ def own_text_nodes(block) -> list[tuple[object, str]]:
 # --- The print side: where each laid-out page begins -----------------------------------------
 
 
-def page_breaks(document) -> tuple[PageBreak, ...]:
+def page_breaks(document, labels: Sequence[str | None] | None = None) -> tuple[PageBreak, ...]:
     """The page breaks of a laid-out print document (a ``weasyprint.Document`` of
-    ``pdf.print_html``), one per page with a folio, in page order."""
+    ``pdf.print_html``), one per page with a folio, in page order. The folios are read from
+    the pages, or given as *labels* (one per page, None for a page without one: a layout unit
+    drawn without its folios, luoshu.layout.units)."""
     from weasyprint.formatting_structure import boxes  # the print side only
 
     seen: dict[tuple[str, int], int] = {}  # counted characters of each block laid out so far
@@ -198,8 +200,8 @@ def page_breaks(document) -> tuple[PageBreak, ...]:
     pending: list[str] = []  # labels of folio'd pages whose first text is still to come
     result: list[PageBreak] = []
     last: tuple[str, int] | None = None
-    for page in document.pages:
-        label = _folio(page._page_box, boxes)
+    for number, page in enumerate(document.pages):
+        label = _folio(page._page_box, boxes) if labels is None else labels[number]
         if label is not None:
             pending.append(label)
         for key, count, element in _runs(page._page_box, boxes):
@@ -223,6 +225,33 @@ def page_breaks(document) -> tuple[PageBreak, ...]:
     if pending and last is not None:  # trailing pages without text: after the last character
         result.extend(PageBreak(last[0], last[1], seen[last], label) for label in pending)
     return tuple(result)
+
+
+def sections_shown(document) -> list[str | None]:
+    """The section (its id; GALLERY_SECTION for the gallery) each page of a laid-out print
+    document shows something of, or None for a page with nothing of any section: a blank
+    verso left before a section that opens on a recto."""
+    from weasyprint.formatting_structure import boxes  # the print side only
+
+    return [_first_section(page._page_box, boxes) for page in document.pages]
+
+
+def _first_section(box, boxes) -> str | None:
+    if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+        return None
+    source = box.element
+    if source is not None and box.element_tag and not box.element_tag.endswith(
+            _GENERATED_BOXES):
+        value = source.get(BLOCK_ATTRIBUTE)
+        if value:
+            return value.rpartition(":")[0]
+        if source.get("id") == GALLERY_TITLE_ID:
+            return GALLERY_SECTION
+    for child in getattr(box, "children", ()):
+        found = _first_section(child, boxes)
+        if found is not None:
+            return found
+    return None
 
 
 def _folio(page_box, boxes) -> str | None:

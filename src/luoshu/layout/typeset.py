@@ -2,8 +2,9 @@
 into pages, with luoshu's Chinese line layout (luoshu.layout.cjk) and photo placement
 (luoshu.layout.makeup), reading only the project (luoshu.layout.fetcher).
 
-``lay_out`` returns a ``weasyprint.Document``: the PDFs write it (luoshu.pdf.write), and
-luoshu.layout.pagemap reads where each page begins, for the EPUB's print page numbers.
+``lay_out`` returns a ``weasyprint.Document`` of the whole book or of one layout unit
+(luoshu.layout.units): the PDFs write it (luoshu.pdf.write), and luoshu.layout.pagemap reads
+where each page begins, for the EPUB's print page numbers.
 WeasyPrint's log is taken over here: what it says about unsupported CSS goes to DEBUG, and
 its errors (an unreadable image, a stylesheet that is not CSS) become problems of the input.
 """
@@ -20,6 +21,7 @@ import weasyprint
 
 from ..errors import Problem, ProjectError
 from ..files.gate import ProjectFiles
+from ..images.photos import Placement
 from ..model import Book
 from . import cjk as cjk_layout
 from . import footnotes
@@ -27,6 +29,7 @@ from .document import photo_placements, print_html
 from .fetcher import ProjectFetcher
 from .makeup import MAX_ROUNDS, Move, find_moves
 from .page_boxes import PT_PER_PX
+from .units import FRONT, Unit
 
 LOGGER = logging.getLogger("luoshu.layout.typeset")
 COLOPHON_ID = "colophon"  # the copyright page's section, as the print template writes it
@@ -76,42 +79,53 @@ def collect_weasyprint_errors() -> Iterator[list[logging.LogRecord]]:
         _current_errors.reset(token)
 
 
-def lay_out(book: Book) -> weasyprint.Document:
-    """Lay out *book*'s print document: the pages, ready to write (``write_document``) and to
-    read where each page begins (``pagemap.page_breaks``).
+def lay_out(book: Book, unit: Unit | None = None, *, pages: int | None = None,
+            toc_pages: dict[str, str] | None = None,
+            sizes: dict[str, Placement] | None = None) -> weasyprint.Document:
+    """Lay out *book*'s print document — the whole book, or one layout unit of it
+    (luoshu.layout.units): the pages, ready to write (luoshu.pdf.write) and to read where each
+    page begins (``pagemap.page_breaks``).
+
+    A unit of the front matter is given the book's page count (*pages*, for the copyright
+    page) and its sections' page numbers (*toc_pages*, for the contents). The whole book's
+    copyright page is laid out again once its pages are counted.
 
     Raises ProjectError listing every resource the sandbox refused and every error WeasyPrint
     logged (an unreadable image, a stylesheet that is not CSS).
     """
     cjk_layout.install()
     options = book.config.print
-    LOGGER.info("print: text block (版心) %.1f mm × %.1f mm, 每行 %d 字 × 每页 %d 行",
-                options.text_width_mm, options.text_height_mm, options.chars_per_line,
-                options.lines_per_page)
+    if unit is None or unit.kind == FRONT:
+        LOGGER.info("print: text block (版心) %.1f mm × %.1f mm, 每行 %d 字 × 每页 %d 行",
+                    options.text_width_mm, options.text_height_mm, options.chars_per_line,
+                    options.lines_per_page)
     fetcher = ProjectFetcher(ProjectFiles.of(book.project))
     with collect_weasyprint_errors() as errors:
-        sizes = photo_placements(book)  # read once, for every layout
-        document = _render(print_html(book, sizes=sizes), fetcher)
-        # Photo make-up (luoshu.layout.makeup): each round moves, per section, the first photo
-        # an editor would move, and lays the book out again; a book without holes is laid out
-        # once. (Not when the first layout had problems: they are reported instead, once.)
-        pitch = book.config.print.font_size_pt * book.config.print.line_height / PT_PER_PX
+        sizes = photo_placements(book) if sizes is None else sizes  # read once, for every layout
+        document = _render(print_html(book, sizes=sizes, unit=unit, pages=pages,
+                                      toc_pages=toc_pages), fetcher)
         moves: tuple[Move, ...] = ()
-        for _ in range(MAX_ROUNDS):
-            if fetcher.refusals or errors:
-                break
-            more = find_moves(document, moves, line_pitch=pitch)
-            if not more:
-                break
-            moves += more
-            del document  # the last layout's pages: gone before the next takes their place
-            document = _render(print_html(book, moves, sizes), fetcher)
-        if moves:
-            LOGGER.info("print: %d photo(s) placed at the top or foot of their pages",
-                        len(moves))
+        if unit is None or unit.kind != FRONT:
+            # Photo make-up (luoshu.layout.makeup): each round moves, per section, the first
+            # photo an editor would move, and lays the unit out again; a unit without holes is
+            # laid out once. (Not when the first layout had problems: they are reported instead.)
+            pitch = options.font_size_pt * options.line_height / PT_PER_PX
+            for _ in range(MAX_ROUNDS):
+                if fetcher.refusals or errors:
+                    break
+                more = find_moves(document, moves, line_pitch=pitch)
+                if not more:
+                    break
+                moves += more
+                del document  # the last layout's pages: gone before the next takes their place
+                document = _render(print_html(book, moves, sizes, unit=unit), fetcher)
+            if moves:
+                LOGGER.info("print: %d photo(s) placed at the top or foot of their pages%s",
+                            len(moves), f" ({unit.name})" if unit else "")
         if not (fetcher.refusals or errors):
-            footnotes.renumber(document, book.config.print.footnotes)
-            _set_copyright_page(book, document, moves, sizes, fetcher)
+            footnotes.renumber(document, options.footnotes)
+            if unit is None:
+                _set_copyright_page(book, document, moves, sizes, fetcher)
     raise_problems(fetcher, errors)
     return document
 
@@ -142,6 +156,14 @@ def _holds_id(box, wanted: str, depth: int = 4) -> bool:
         return True
     return depth > 0 and any(_holds_id(child, wanted, depth - 1)
                              for child in getattr(box, "children", ()))
+
+
+def render_html(book: Book, html: str) -> tuple[weasyprint.Document, ProjectFetcher]:
+    """*html*, a print document of *book*, laid out as it is (no make-up), and the fetcher
+    that read its resources (its refusals are to be reported: ``raise_problems``)."""
+    cjk_layout.install()
+    fetcher = ProjectFetcher(ProjectFiles.of(book.project))
+    return _render(html, fetcher), fetcher
 
 
 def _render(html: str, fetcher: ProjectFetcher) -> weasyprint.Document:
