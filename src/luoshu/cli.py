@@ -108,6 +108,49 @@ def _exit_on_signal(number: int, frame: object) -> None:
     raise SystemExit(128 + number)  # the shell's status for a process ended by the signal
 
 
+class _UnitsProgress:
+    """The print layout's progress: sections laid out of all, elapsed time and an estimate —
+    a live bar on a terminal (rich), a line at every tenth otherwise (shown with -v)."""
+
+    def __init__(self):
+        self.bar = None
+        self.task = None
+        self.said = -1
+
+    def __enter__(self) -> _UnitsProgress:
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        if total <= 1:
+            return
+        if sys.stderr.isatty():
+            if self.bar is None:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
+
+                self.bar = Progress(TextColumn("luoshu: laying out the print book"), BarColumn(),
+                                    MofNCompleteColumn(), TextColumn("sections"),
+                                    TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task("layout", total=total)
+            self.bar.update(self.task, completed=done, total=total)
+            return
+        tenth = done * 10 // total
+        if tenth != self.said:
+            self.said = tenth
+            LOG.info("luoshu: %d of %d sections laid out", done, total)
+
+
 # Warnings of one kind (one code) shown one by one before the rest are counted: on a big book
 # a hundred photos below 300 dpi would bury everything else; luoshu check lists them all.
 SHOWN_PER_KIND = 3
@@ -158,8 +201,14 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--strict", is_flag=True,
               help="Treat warnings (e.g. a photo without alt text) as errors: for release builds.")
 @click.option("--debug", is_flag=True, help="Print internal details (for bug reports).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes laying out the print book's sections side by side "
+                   "(default: one per CPU).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the build cache (PROJECT/.luoshu-cache/), which "
+                   "keeps laid-out sections so that a rebuild lays out only what changed.")
 def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
-          debug: bool) -> None:
+          debug: bool, jobs: int | None, no_cache: bool) -> None:
     """Build the book in PROJECT (default: the current folder).
 
     Writes the outputs and OUT/manifest.json. On a problem with the input, prints one
@@ -179,9 +228,13 @@ def build(project: Path, out: Path | None, formats, verbose: bool, strict: bool,
             LOG.warning("libharfbuzz-subset0 is not installed: WeasyPrint will subset CJK fonts "
                         "about 40× slower (Debian: apt-get install libharfbuzz-subset0)")
 
+    from .build.typesetting import default_jobs
+
     try:
-        with _stopped_cleanly():
-            result = build_book(project, out, formats, progress, strict=strict)
+        with _stopped_cleanly(), _UnitsProgress() as units:
+            result = build_book(project, out, formats, progress, strict=strict,
+                                jobs=jobs or default_jobs(), cache=not no_cache,
+                                units_progress=units.update)
     except ProjectError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

@@ -14,18 +14,17 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import hashlib
 import os
 import platform
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 
 import luoshu
 
 from ..archive.record import LIBRARIES, font_records
+from ..build.cache import luoshu_digest
 from ..model import Book
 
 # The parts of a font record that decide the bytes (the licence text is read from the file).
@@ -80,7 +79,7 @@ def software() -> Mapping[str, str | None]:
     """The versions that decide the outputs' bytes, looked up once per process."""
     found: dict[str, str | None] = {
         "luoshu": luoshu.__version__,
-        "luoshu-files": _package_digest(),
+        "luoshu-files": luoshu_digest(),
         "python": platform.python_version(),
     }
     for name in LIBRARIES:
@@ -122,18 +121,6 @@ def _font_records(faces: tuple, book: Book) -> tuple[tuple, ...]:
 
 # A memo of a pure function of the font files (see fonts_of), never of the build's inputs.
 _FONT_RECORDS: dict[tuple, tuple[tuple, ...]] = {}
-
-
-def _package_digest() -> str:
-    """SHA-256 over luoshu's installed files (code, templates, theme, font roles), by path."""
-    root = Path(luoshu.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
-            continue
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def _pango_version() -> str | None:

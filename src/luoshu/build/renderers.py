@@ -8,8 +8,8 @@ build's RenderContext, and writes that one file (the build renames it into place
     archive    book-archive.zip   luoshu.archive.bag: the BagIt deposit package (also unpacked)
 
 Renderers import their modules when they run, so a build loads only what it writes. The print
-layout is shared (PrintLayout): WeasyPrint lays the book out at most once per build, the PDFs
-write it, the EPUB reads its page breaks.
+layout is shared (PrintLayout): the book is typeset at most once per build, the PDFs write its
+pages, the EPUB reads its page breaks.
 """
 
 from __future__ import annotations
@@ -25,59 +25,45 @@ from ..errors import Problem, ProjectError
 from ..model import Book
 
 if TYPE_CHECKING:
-    import weasyprint
-
     from ..layout.pagemap import PageBreak
+    from .cache import BuildCache
+    from .typesetting import Progress, Typeset
 
 
 class PrintLayout:
-    """The book's print layout, shared by the renderers of one build: laid out on first use,
-    at most once (the PDF is that layout written; the EPUB's page-list is read from it).
+    """The book's print layout, shared by the renderers of one build: typeset on first use, at
+    most once (luoshu.build.typesetting) — the PDFs write its joined pages, the EPUB reads its
+    page breaks. Without *draw* (no PDF to write), the units are laid out but not drawn."""
 
-    The laid-out pages are the largest object of a build, so they are kept only as long as a
-    renderer still needs them: with *keep_document* false (no PDF to write), they go as soon as
-    the page breaks are read; otherwise ``release`` drops them once the PDF is written.
-    """
+    def __init__(self, book: Book, scratch: Path, *, draw: bool, modified: _dt.datetime,
+                 jobs: int = 1, cache: BuildCache | None = None,
+                 progress: Progress | None = None):
+        self.book, self.scratch, self.draw, self.modified = book, scratch, draw, modified
+        self.jobs, self.cache, self.progress = jobs, cache, progress
+        self._typeset: Typeset | None = None
+        self.audited = False  # the page audit's findings are reported once
 
-    def __init__(self, book: Book, keep_document: bool = True):
-        self.book = book
-        self.keep_document = keep_document
-        self._document: weasyprint.Document | None = None
-        self._page_breaks: tuple[PageBreak, ...] | None = None
-        self._released = False
-        self.audited = False  # the page audit reads the first PDF written
-
-    def document(self) -> weasyprint.Document:
-        """The laid-out pages. Raises ProjectError as luoshu.layout.typeset.lay_out does."""
-        if self._document is None:
-            if self._released:
-                raise RuntimeError("the print layout was released; it is laid out only once")
-            from ..layout.typeset import (
-                lay_out,  # imported late: WeasyPrint loads only when used
+    def typeset(self) -> Typeset:
+        """The typeset book. Raises ProjectError as luoshu.layout.typeset.lay_out does."""
+        if self._typeset is None:
+            from .typesetting import (
+                typeset,  # imported late: WeasyPrint loads only when used
             )
 
-            self._document = lay_out(self.book)
-        return self._document
+            self._typeset = typeset(self.book, self.scratch, draw=self.draw, jobs=self.jobs,
+                                    cache=self.cache, progress=self.progress,
+                                    modified=self.modified)
+        return self._typeset
 
     def page_breaks(self) -> tuple[PageBreak, ...]:
         """Where each print page with a folio begins, in the sections' text (luoshu.layout.pagemap)."""
-        if self._page_breaks is None:
-            from ..layout.pagemap import page_breaks
+        return self.typeset().page_breaks
 
-            self._page_breaks = page_breaks(self.document())
-            if not self.keep_document:
-                self.release(keep_page_breaks=True)
-        return self._page_breaks
-
-    def release(self, keep_page_breaks: bool) -> None:
-        """Drop the laid-out pages, if the book was laid out; with *keep_page_breaks*, read the
-        page breaks first."""
-        if self._document is None:
-            return
-        if keep_page_breaks and self._page_breaks is None:
-            self.page_breaks()
-        self._document = None
-        self._released = True
+    def joined(self) -> Path:
+        """The book's pages joined in one PDF, with their bleed (luoshu.pdf.join)."""
+        joined = self.typeset().pdf
+        assert joined is not None, "the print layout was typeset without drawing"
+        return joined
 
 
 @dataclass(frozen=True)
@@ -90,17 +76,17 @@ class RenderContext:
     strict: bool = False  # warnings are errors (release builds)
     warnings: list[Problem] = field(default_factory=list)  # what renderers found to report
 
-    def audit_pages(self, book: Book, pdf: Path) -> None:
-        """The page audit (luoshu.pdf.audit) of the first print PDF this build writes: the
-        pages are the same layout in every PDF, so one reading tells what an editor would
-        send back. Its findings are warnings; with *strict*, errors."""
+    def audit_pages(self, book: Book) -> None:
+        """The page audit's findings (luoshu.pdf.audit: the drawn pages of every unit, read
+        back as they were written): the pages are the same in every PDF, so they are reported
+        once. They are warnings; with *strict*, errors."""
         if self.layout.audited:
             return
         self.layout.audited = True
-        from ..pdf.audit import audit_problems
+        from ..pdf.audit import as_problems
 
         name = f"{book.config.output.basename}.pdf"
-        found = audit_problems(pdf, name, book.config.print)
+        found = as_problems(self.layout.typeset().findings, name)
         if self.strict and found:
             raise ProjectError([dataclasses.replace(w, severity="error") for w in found])
         self.warnings.extend(found)
@@ -117,22 +103,22 @@ def _write_epub(book: Book, destination: Path, context: RenderContext) -> None:
 def _write_pdf(book: Book, destination: Path, context: RenderContext) -> None:
     from ..pdf.write import write_reading_copy
 
-    write_reading_copy(context.layout.document(), destination, context.modified)
-    context.audit_pages(book, destination)
+    write_reading_copy(context.layout.joined(), destination)
+    context.audit_pages(book)
 
 
 def _write_press_pdf(book: Book, destination: Path, context: RenderContext) -> None:
     from ..pdf.press import write_press_pdf
 
-    write_press_pdf(book, context.layout.document(), destination, context.modified)
-    context.audit_pages(book, destination)
+    write_press_pdf(book, context.layout.joined(), destination)
+    context.audit_pages(book)
 
 
 def _write_pdfa(book: Book, destination: Path, context: RenderContext) -> None:
     from ..pdf.pdfa import write_pdfa
 
-    write_pdfa(context.layout.document(), destination, context.modified)
-    context.audit_pages(book, destination)
+    write_pdfa(context.layout.joined(), destination)
+    context.audit_pages(book)
 
 
 def _write_archive(book: Book, destination: Path, context: RenderContext) -> None:

@@ -19,6 +19,7 @@ the same build, so asking for it builds them too.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import json
@@ -32,6 +33,7 @@ from ..errors import Problem, ProjectError
 from ..files.output import (
     OutputFolder,
     output_problem,
+    scratch_beside,
     sha256_file,
     temporary_beside,
     write_bytes_atomically,
@@ -40,6 +42,7 @@ from ..files.paths import BOOK_TOML
 from ..model import FORMATS, Book
 from ..project.editions import edition_books
 from ..project.load import load_book
+from .cache import BuildCache
 from .renderers import (
     ARCHIVE_NEEDS,
     PRINT_FORMATS,
@@ -51,6 +54,7 @@ from .renderers import (
 
 LOG = logging.getLogger("luoshu")
 MANIFEST = "manifest.json"
+TYPESETTING = "typesetting"  # the scratch folder of the print layout (.typesetting.*)
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,18 @@ def build_book(
     formats: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     strict: bool = False,
+    jobs: int = 1,
+    cache: bool = True,
+    units_progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build *formats* (default: book.toml's [output] formats) of *project* into *out*.
 
-    *progress* is called with each stage's name as the stage starts. Raises ProjectError when
-    the input has problems — with *strict*, warnings count as problems (release builds) —
-    and nothing in *out* changes then.
+    *progress* is called with each stage's name as the stage starts, *units_progress* with the
+    print book's layout units done and in all (luoshu.build.typesetting). *jobs* worker
+    processes lay the units out; *cache* keeps them in the project's build cache
+    (luoshu.build.cache) and takes them from it. Raises ProjectError when the input has
+    problems — with *strict*, warnings count as problems (release builds) — and nothing in
+    *out* changes then.
     """
     stage = progress or (lambda name: None)
     project = project.resolve()
@@ -110,16 +120,20 @@ def build_book(
     books = (book, *editions)  # the book, then each edition converted from it: the same formats
     # Made and held by this build, and swept of what a killed build left (luoshu.files.output).
     held = OutputFolder(out, {f"{b.config.output.basename}{suffix}" for b in books
-                              for suffix, _ in RENDERERS.values()} | {MANIFEST})
+                              for suffix, _ in RENDERERS.values()} | {MANIFEST, TYPESETTING})
     staged: dict[tuple[str, str], tuple[Path, Path]] = {}  # (basename, format) → files
     contexts = []
+    build_cache = BuildCache.of(book.project) if cache else None
+    scratches = contextlib.ExitStack()
     try:
         for edition in books:
-            layout = PrintLayout(edition, keep_document=bool(pdfs))
+            scratch = scratches.enter_context(scratch_beside(out / TYPESETTING))
+            layout = PrintLayout(edition, scratch, draw=bool(pdfs), modified=modified,
+                                 jobs=jobs, cache=build_cache, progress=units_progress)
             rendered: dict[str, Path] = {}  # what the archive packs: the formats written so far
             context = RenderContext(modified, layout, rendered, strict=strict)
             contexts.append(context)
-            for position, name in enumerate(order):
+            for name in order:
                 stage(name)
                 suffix, render = RENDERERS[name]
                 final = out / f"{edition.config.output.basename}{suffix}"
@@ -127,8 +141,6 @@ def build_book(
                 staged[edition.config.output.basename, name] = (temporary, final)
                 render(edition, temporary, context)
                 rendered[name] = temporary
-                if pdfs and name == pdfs[-1]:
-                    layout.release(keep_page_breaks=position + 1 < len(order))
         stage("manifest")
         artifacts = [_artifact(name, temporary, final.relative_to(out).as_posix())
                      for name, (temporary, final) in ((n, staged[b.config.output.basename, n])
@@ -143,13 +155,20 @@ def build_book(
             LOG.info("luoshu: %s.pdf is an RGB reading copy; for the printer, build "
                      "--format pdf-press (PDF/X-4, CMYK, bleed, crop marks)",
                      book.config.output.basename)
+        if book.config.epub.writing_mode == "vertical-rl" and set(formats) & set(PRINT_FORMATS):
+            # [epub] writing_mode is the EPUB's; nobody should expect vertical print pages.
+            LOG.info("luoshu: the EPUB is set vertically ([epub] writing_mode); the print "
+                     "PDFs are set horizontally")
     except OSError as error:  # a read-only, full or forbidden output folder: one line
         raise output_problem(error, out) from None
     finally:
         for temporary, _ in staged.values():
             temporary.unlink(missing_ok=True)
+        scratches.close()
         held.release()
-    return BuildResult(tuple(artifacts), warnings + tuple(w for c in contexts for w in c.warnings))
+    cache_warnings = tuple(build_cache.warnings) if build_cache is not None else ()
+    return BuildResult(tuple(artifacts), warnings + tuple(w for c in contexts for w in c.warnings)
+                       + cache_warnings)
 
 
 def modification_time(book: Book) -> _dt.datetime:

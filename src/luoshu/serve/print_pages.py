@@ -84,20 +84,26 @@ def read_result(folder: Path, returncode: int, stderr: str = "") -> PrintPages |
 
 
 def make_pages(project: Path, folder: Path, dpi: int = DEFAULT_DPI) -> tuple[PageImage, ...]:
-    """Lay *project* out, write its print PDF into *folder* and one PNG per page beside it.
+    """Typeset *project* as ``luoshu build`` does — its sections in parallel, unchanged ones
+    from the project's build cache, so that after an edit only the edited section is laid out
+    again — write its print PDF into *folder* and one PNG per page beside it.
 
     Raises ProjectError as ``luoshu build`` would for the PDF.
     """
-    from ..layout.typeset import lay_out
-    from ..pdf.write import write_document
+    from ..build.cache import BuildCache
+    from ..build.typesetting import default_jobs, typeset
+    from ..pdf.write import cut_to_trim
     from ..project.load import (
         load_book,  # loaded in the child only: WeasyPrint is heavy
     )
 
     book, _ = load_book(project)
-    document = lay_out(book)
-    write_document(document, folder / PDF)
-    del document  # the laid-out pages are the largest object here: gone before rasterizing
+    scratch = folder / "typesetting"
+    scratch.mkdir()
+    typeset_book = typeset(book, scratch, draw=True, jobs=default_jobs(),
+                           cache=BuildCache.of(project))
+    cut_to_trim(typeset_book.pdf, folder / PDF)
+    shutil.rmtree(scratch)
     if shutil.which("pdftoppm") is None:
         raise ProjectError([Problem("print preview: pdftoppm is not installed (Debian: "
                                     "apt-get install poppler-utils)", code="preview-pdftoppm")])
