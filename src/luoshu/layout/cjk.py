@@ -99,7 +99,8 @@ def without_word_joiners(text: str) -> str:
 
 def protect_line_breaks(root, skip=("pre", "code", "kbd", "samp", "script", "style")) -> None:
     """Apply ``protect_text`` to every text node of an lxml tree, in document order, and keep
-    the last character of each paragraph with the one before it (``glue_paragraph_end``)."""
+    the last character of each paragraph — a list item's, a definition's too — with the one
+    before it (``glue_paragraph_end``)."""
     previous = ""
     for element, attr, in_code in _text_nodes(root, skip):
         text = getattr(element, attr) or ""
@@ -108,7 +109,7 @@ def protect_line_breaks(root, skip=("pre", "code", "kbd", "samp", "script", "sty
         if not in_code:
             setattr(element, attr, protect_text(previous, text))
         previous = text[-1]
-    for paragraph in root.iter("p"):
+    for paragraph in root.iter("p", "li", "dd"):
         glue_paragraph_end(paragraph, skip)
 
 
