@@ -47,7 +47,8 @@ def fixture_project(tmp_path: Path) -> Callable[[str], Path]:
 
     def copy(name: str) -> Path:
         destination = tmp_path / name
-        shutil.copytree(FIXTURES / name, destination, symlinks=True)
+        shutil.copytree(FIXTURES / name, destination, symlinks=True,
+                        ignore=shutil.ignore_patterns(".luoshu-cache"))
         return destination
 
     return copy

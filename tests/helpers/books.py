@@ -199,3 +199,16 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def book(project: Path) -> Book:
     return make_book(project, stylesheets=("styles/house.css",), fonts=house_fonts(project))
+
+
+def write_pdf(book: Book, destination: Path, jobs: int = 1) -> None:
+    """Typeset *book* as a build does (luoshu.build.typesetting: its units laid out, drawn and
+    joined) and write its reading copy to *destination*."""
+    import tempfile
+
+    from luoshu.build.typesetting import typeset
+    from luoshu.pdf.write import cut_to_trim
+
+    with tempfile.TemporaryDirectory() as scratch:
+        typeset_book = typeset(book, Path(scratch), draw=True, jobs=jobs)
+        cut_to_trim(typeset_book.pdf, destination)

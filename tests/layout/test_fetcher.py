@@ -22,6 +22,7 @@ from helpers.books import (
     SECTION_TITLES,
     TITLE,
     make_book,
+    write_pdf,
 )
 
 from luoshu.errors import ProjectError
@@ -29,7 +30,6 @@ from luoshu.files.gate import ProjectFiles, RefusedResource
 from luoshu.layout import document as pdf
 from luoshu.layout.fetcher import ProjectFetcher
 from luoshu.model import Book
-from luoshu.pdf.write import write_pdf
 
 # --- Fixtures -----------------------------------------------------------------------------------
 

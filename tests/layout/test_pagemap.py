@@ -19,7 +19,7 @@ import pytest
 from helpers.projects import REPO
 from lxml import etree, html
 
-from luoshu.build.renderers import PrintLayout
+from luoshu.build.typesetting import typeset as typeset_book
 from luoshu.layout import document as pdf
 from luoshu.layout import pagemap, typeset
 from luoshu.layout.cjk import WORD_JOINER
@@ -29,8 +29,9 @@ from luoshu.layout.pagemap import (
     insert_page_breaks,
     page_breaks,
 )
+from luoshu.layout.units import body_units
 from luoshu.markup import convert as markup
-from luoshu.pdf.write import write_document
+from luoshu.pdf.write import cut_to_trim
 from luoshu.project.load import load_book
 
 MM = 72 / 25.4
@@ -107,11 +108,12 @@ def book(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def laid_out(book, tmp_path_factory):
-    """(the layout's page breaks, the PDF written from that same layout)."""
-    layout = PrintLayout(book)
-    destination = tmp_path_factory.mktemp("out") / "book.pdf"
-    write_document(layout.document(), destination)
-    return layout.page_breaks(), destination
+    """(the page breaks of the typeset book, the reading PDF written from the same pages)."""
+    scratch = tmp_path_factory.mktemp("typeset")
+    done = typeset_book(book, scratch, draw=True)
+    destination = scratch / "book.pdf"
+    cut_to_trim(done.pdf, destination)
+    return done.page_breaks, destination
 
 
 def pdftotext(path: Path, page: int, top_mm: float, height_mm: float, width_mm: float) -> str:
@@ -251,14 +253,21 @@ def test_print_and_epub_number_the_same_blocks(book):
 
 
 @pytest.mark.parametrize("formats", [["epub", "pdf"], ["pdf", "epub"], ["epub"]])
-def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, formats):
-    """One layout per build: the PDF is written from it and the EPUB gets its page breaks."""
+def test_a_build_lays_each_unit_out_once(fixture_project, monkeypatch, tmp_path, formats):
+    """One layout of each unit per build: the PDF is drawn from it and the EPUB gets its page
+    breaks; an EPUB alone lays the units out without drawing them."""
     from luoshu.build import stages as build
+    from luoshu.build import typesetting
     from luoshu.epub import writer as epub
 
     laid_out, given = [], []
-    real_lay_out = typeset.lay_out
-    monkeypatch.setattr(typeset, "lay_out", lambda book: laid_out.append(book) or real_lay_out(book))
+    real = typesetting.lay_out_unit
+
+    def lay_out_unit(book, unit, draw, pdf, faces):
+        laid_out.append((unit, draw))
+        return real(book, unit, draw, pdf, faces)
+
+    monkeypatch.setattr(typesetting, "lay_out_unit", lay_out_unit)
 
     def write_epub(book, destination, modified, page_breaks=()):
         given.append(tuple(page_breaks))
@@ -266,11 +275,13 @@ def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, 
 
     monkeypatch.setattr(epub, "write_epub", write_epub)
     stages = []
-    result = build.build_book(fixture_project("minimal-hans"), tmp_path / "out", formats,
-                              stages.append)
+    project = fixture_project("minimal-hans")
+    result = build.build_book(project, tmp_path / "out", formats, stages.append, cache=False)
     assert [a.format for a in result.artifacts] == formats  # in the order asked for
     assert stages[4:] == sorted(formats, key=lambda f: f != "pdf") + ["manifest"]  # PDF first
-    (book,) = laid_out
+    book, _ = load_book(project)
+    assert sorted(u.name for u, _ in laid_out) == sorted(u.name for u in body_units(book))
+    assert all(draw == ("pdf" in formats) for _, draw in laid_out)
     numbers = [int(b.label) for b in given[0]]  # blank versos have no folio: numbers skip
     assert numbers[0] == 1 and numbers == sorted(set(numbers))
     assert {b.section_id for b in given[0]} == {s.id for s in book.sections} | {GALLERY_SECTION}
@@ -278,19 +289,8 @@ def test_a_build_lays_the_book_out_once(fixture_project, monkeypatch, tmp_path, 
         assert (tmp_path / "out/minimal.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_the_layout_is_dropped_when_no_longer_needed(book):
-    from luoshu.build import stages as build
-
-    layout = build.PrintLayout(book, keep_document=False)  # an EPUB without a PDF
-    breaks = layout.page_breaks()
-    assert breaks and layout.page_breaks() is breaks
-    with pytest.raises(RuntimeError):
-        layout.document()  # never laid out twice
-    layout = build.PrintLayout(book)
-    document = layout.document()
-    assert layout.document() is document
-    layout.release(keep_page_breaks=True)
-    assert layout.page_breaks() == breaks
+def test_page_breaks_without_drawing_are_those_of_the_drawn_pages(book, laid_out, tmp_path):
+    assert typeset_book(book, tmp_path, draw=False).page_breaks == laid_out[0]
 
 
 def test_a_repeated_table_header_is_not_where_a_page_begins(tmp_path, make_project):

@@ -1,8 +1,8 @@
 """The archival PDF (luoshu.pdf.pdfa): PDF/A-2u written from the print layout, checked from outside.
 
-The small book of helpers.books (three sections, two photos, a contents page with links) is laid
-out once per module and written as the archival PDF, then as the reading PDF from the same
-layout; most tests read those two files with pikepdf, pypdf, poppler, qpdf and Ghostscript.
+The small book of helpers.books (three sections, two photos, a contents page with links) is
+typeset once per module as a build does (luoshu.build.typesetting) and written as the archival
+PDF, then as the reading PDF from the same pages; most tests read those two files with pikepdf, pypdf, poppler, qpdf and Ghostscript.
 luoshu's own PDF/A-2 checker (luoshu.pdf.pdfa_check) must find nothing in the archival PDF, find
 what WeasyPrint's own PDF/A output gets wrong, and find each fault of a broken copy.
 """
@@ -30,12 +30,13 @@ from helpers.books import (
 )
 from PIL import Image
 
-from luoshu.layout import typeset
+from luoshu.build.typesetting import typeset
+from luoshu.layout import typeset as typeset_layout
 from luoshu.model import Book, PrintOptions
 from luoshu.pdf import pdfa
 from luoshu.pdf.parts import parse_pdf_date, parts
 from luoshu.pdf.pdfa_check import pdfa_problems
-from luoshu.pdf.write import write_document
+from luoshu.pdf.write import cut_to_trim, write_document
 
 MM = 72 / 25.4  # PDF points per millimetre
 MODIFIED = dt.datetime(2024, 5, 2, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -65,22 +66,30 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def document(folder: Path):
-    return typeset.lay_out(with_subjects(make_book(folder / "project")))
+def book(folder: Path) -> Book:
+    return with_subjects(make_book(folder / "project"))
 
 
 @pytest.fixture(scope="module")
-def archive(folder: Path, document) -> Path:
+def joined(folder: Path, book: Book) -> Path:
+    """The book typeset as a build does: its units drawn and joined, with their bleed."""
+    scratch = folder / "typeset"
+    scratch.mkdir()
+    return typeset(book, scratch, draw=True, modified=MODIFIED).pdf
+
+
+@pytest.fixture(scope="module")
+def archive(folder: Path, joined: Path) -> Path:
     path = folder / "book-pdfa.pdf"
-    pdfa.write_pdfa(document, path, MODIFIED)
+    pdfa.write_pdfa(joined, path)
     return path
 
 
 @pytest.fixture(scope="module")
-def reading(folder: Path, document, archive: Path) -> Path:
-    """The reading PDF, written after the archival PDF from the same layout."""
+def reading(folder: Path, joined: Path, archive: Path) -> Path:
+    """The reading PDF, written after the archival PDF from the same pages."""
     path = folder / "book.pdf"
-    write_document(document, path, modified=MODIFIED)
+    cut_to_trim(joined, path)
     return path
 
 
@@ -214,9 +223,17 @@ def test_contents_links_are_kept_and_print(opened: pikepdf.Pdf, reading: Path) -
 
 def test_language_and_structure(opened: pikepdf.Pdf) -> None:
     assert str(opened.Root.Lang) == "zh-Hans"
-    # WeasyPrint can tag this book: the structure tree is kept (only "u" is claimed).
-    assert "/StructTreeRoot" in opened.Root
+    # WeasyPrint can tag this book: the units' structure trees are joined under one Document
+    # (only "u" is claimed), the sections in order, each page's marked content found again.
     assert opened.Root.MarkInfo.Marked is True
+    root = opened.Root.StructTreeRoot
+    (document,) = root.K
+    assert document.S == "/Document" and len(document.K) > len(SECTION_TITLES)
+    nums = root.ParentTree.Nums
+    keys = [int(nums[n]) for n in range(0, len(nums), 2)]
+    assert keys == sorted(set(keys)) and int(root.ParentTreeNextKey) == keys[-1] + 1
+    pages = [int(page.obj.StructParents) for page in opened.pages if "/StructParents" in page.obj]
+    assert len(pages) == len(set(pages)) and set(pages) <= set(keys)
 
 
 def test_text_is_the_reading_pdfs(archive: Path, reading: Path) -> None:
@@ -231,23 +248,21 @@ def test_images_do_not_interpolate(opened: pikepdf.Pdf) -> None:
     assert images and not any("/Interpolate" in image for image in images)
 
 
-def test_two_writes_give_the_same_bytes(folder: Path, document, archive: Path) -> None:
+def test_two_writes_give_the_same_bytes(folder: Path, joined: Path, archive: Path) -> None:
     again = folder / "again.pdf"
-    pdfa.write_pdfa(document, again, MODIFIED)
+    pdfa.write_pdfa(joined, again)
     assert again.read_bytes() == archive.read_bytes()
 
 
-def test_the_layout_is_unchanged_for_the_other_pdfs(document, reading: Path) -> None:
-    # WeasyPrint adds its sRGB profile to the document it writes as PDF/A: not to the layout.
-    assert "srgb" not in document.color_profiles
+def test_the_srgb_intent_is_the_archival_pdfs_only(reading: Path) -> None:
     with pikepdf.open(reading) as copy:
         assert "/OutputIntents" not in copy.Root
 
 
-def test_only_a_scratch_folder_is_used_and_removed(folder: Path, document) -> None:
+def test_only_a_scratch_folder_is_used_and_removed(folder: Path, joined: Path) -> None:
     target = folder / "alone" / "book-pdfa.pdf"
     target.parent.mkdir()
-    pdfa.write_pdfa(document, target, MODIFIED)
+    pdfa.write_pdfa(joined, target)
     assert [p.name for p in target.parent.iterdir()] == ["book-pdfa.pdf"]
 
 
@@ -255,10 +270,11 @@ def test_only_a_scratch_folder_is_used_and_removed(folder: Path, document) -> No
 
 
 @pytest.fixture(scope="module")
-def weasyprints(folder: Path, document) -> Path:
-    """WeasyPrint's own PDF/A-2u output for the book, as write_pdfa starts from."""
+def weasyprints(folder: Path, book: Book) -> Path:
+    """WeasyPrint's own PDF/A-2u output for the book, the input finish_pdfa corrects."""
     path = folder / "weasyprint-pdfa.pdf"
-    write_document(document, path, modified=MODIFIED, pdf_variant="pdf/a-2u", pdf_tags=True)
+    write_document(typeset_layout.lay_out(book), path, modified=MODIFIED,
+                   pdf_variant="pdf/a-2u", pdf_tags=True)
     return path
 
 
@@ -306,20 +322,25 @@ def test_forbidden_things_are_removed(weasyprints: Path, tmp_path: Path) -> None
 
 
 def test_a_book_weasyprint_cannot_tag_is_written_untagged(folder: Path, caplog) -> None:
-    # Tagged, WeasyPrint refuses an image without alt text; the book must still be archived.
+    # Tagged, WeasyPrint refuses an image without alt text; the book must still be archived,
+    # and no part of it tagged (a tree covering some pages would misinform).
     book = with_subjects(make_book(folder / "untaggable"))
     last = book.sections[-1]
     image = '<p><img src="photos/harbour.jpg" alt="" style="width: 20mm"/>图</p>'
     book = dataclasses.replace(book, sections=(
         *book.sections[:-1], dataclasses.replace(last, html=last.html + image)))
+    scratch = folder / "untaggable-typeset"
+    scratch.mkdir()
+    caplog.set_level(logging.WARNING, logger="luoshu")
+    joined = typeset(book, scratch, draw=True, modified=MODIFIED).pdf
     target = folder / "untagged.pdf"
-    caplog.set_level(logging.WARNING, logger="luoshu.pdf.pdfa")
-    pdfa.write_pdfa(typeset.lay_out(book), target, MODIFIED)
+    pdfa.write_pdfa(joined, target)
     assert any("without tags" in r.getMessage() and "alt" in r.getMessage()
                for r in caplog.records)
     assert pdfa_problems(target) == []
     with pikepdf.open(target) as document:
         assert "/StructTreeRoot" not in document.Root
+        assert not any("/StructParents" in page.obj for page in document.pages)
 
 
 # --- The checker ----------------------------------------------------------------------------------
