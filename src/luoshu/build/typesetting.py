@@ -242,23 +242,34 @@ class _Pool:
                 yield unit, lay_out_unit(self.book, unit, draw, scratch / f"unit-{number}.pdf",
                                          faces)
             return
-        if self._executor is None:
-            # forkserver: workers start from a clean process that has loaded WeasyPrint once,
-            # not as copies of this one (its threads, its open files).
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["luoshu.build.typesetting"])
-            self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=context, initializer=_start_worker,
-                initargs=(self.book,), max_tasks_per_child=MAX_UNITS_PER_WORKER)
+        # Workers are replaced by round (not with max_tasks_per_child, which hangs Python
+        # 3.11's executor once its last worker retires): each round's pool lays out at most
+        # MAX_UNITS_PER_WORKER units per worker, then ends.
+        numbered = list(enumerate(units))
+        per_round = self.jobs * MAX_UNITS_PER_WORKER
+        for start in range(0, len(numbered), per_round):
+            yield from self._round(numbered[start:start + per_round], draw, scratch, faces)
+
+    def _round(self, numbered: list[tuple[int, Unit]], draw: bool, scratch: Path,
+               faces: Path) -> Iterator[tuple[Unit, UnitResult]]:
+        # forkserver: workers start from a clean process that has loaded WeasyPrint once, not
+        # as copies of this one (its threads, its open files).
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["luoshu.build.typesetting"])
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(numbered)), mp_context=context,
+            initializer=_start_worker, initargs=(self.book,))
         futures = {self._executor.submit(_worker_lays_out, unit, draw,
                                          scratch / f"unit-{number}.pdf", faces): unit
-                   for number, unit in enumerate(units)}
+                   for number, unit in numbered}
         try:
             for future in concurrent.futures.as_completed(futures):
                 yield futures[future], future.result()
         except concurrent.futures.process.BrokenProcessPool:
             raise ProjectError([Problem("a layout worker process died (out of memory?); try "
                                         "luoshu build --jobs 1", code="layout-worker")]) from None
+        self._executor.shutdown(wait=True)
+        self._executor = None
 
 
 # A worker is replaced after this many units, so that what WeasyPrint caches from one layout
