@@ -120,3 +120,12 @@ def test_a_cache_that_cannot_be_written_is_a_warning(project, tmp_path):
     _, plain = build(project, tmp_path / "plain", cache=False)
     assert written == plain
     assert (project / CACHE_FOLDER).read_text(encoding="utf-8") == "not a folder"
+
+
+def test_workers_replaced_in_rounds_lose_nothing(project, tmp_path, monkeypatch):
+    # One unit per worker and round: the pool is made again for every two units, as it is
+    # every forty for a long book. (Retiring workers with max_tasks_per_child hung here.)
+    _, one_job = build(project, tmp_path / "one", jobs=1, cache=False)
+    monkeypatch.setattr(typesetting, "MAX_UNITS_PER_WORKER", 1)
+    _, rounds = build(project, tmp_path / "rounds", jobs=2, cache=False)
+    assert rounds == one_job
