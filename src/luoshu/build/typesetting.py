@@ -152,13 +152,13 @@ class _Keys:
                                config, repr(book.meta), repr(fonts), repr(styles))
         self.photos = {src: repr(size) for src, size in photo_placements(book).items()}
         self.book = book
+        self.html = {section.id: section.html for section in book.sections}
+        self.html[GALLERY_SECTION] = book.gallery_html
 
     def key(self, unit: Unit) -> str:
-        sections = {s.id: s for s in self.book.sections}
         parts = [self.common, repr(unit)]
         for section_id in unit.sections:
-            html = self.book.gallery_html if section_id == GALLERY_SECTION \
-                else sections[section_id].html
+            html = self.html[section_id]
             parts.append(html)
             parts += [f"{src}={size}" for src, size in sorted(self.photos.items())
                       if src in html]
@@ -433,7 +433,8 @@ def _join(book: Book, scratch: Path, faces: Path, units: Sequence[Unit],
     body_pages = len(plan) + len(plan) % 2
     front = lay_out(book, Unit(FRONT), pages=front_pages + body_pages, toc_pages=toc_pages,
                     sizes={})
-    if len(front.pages) + len(front.pages) % 2 != front_pages:
+    front_drawn = len(front.pages)
+    if front_drawn + front_drawn % 2 != front_pages:
         raise ProjectError([Problem("the front matter changed its page count when its numbers "
                                     "were set", code="layout-front")])
     parts: list[Part] = []
@@ -454,8 +455,8 @@ def _join(book: Book, scratch: Path, faces: Path, units: Sequence[Unit],
             write_document(furniture, scratch / "furniture.pdf", bleed=True)
         furniture_part = Part(scratch / "furniture.pdf", dict(recorded))
         del furniture
-    placed = [Placed(0, n) for n in range(len(_pages_of(parts[0])))]
-    placed += [Placed(None)] * (front_pages - len(placed))
+    placed = [Placed(0, n) for n in range(front_drawn)]
+    placed += [Placed(None)] * (front_pages - front_drawn)
     for number, page in enumerate(plan):
         overlay = number if furniture_part is not None else None
         placed.append(Placed(None) if page.unit is None
@@ -472,9 +473,3 @@ def _join(book: Book, scratch: Path, faces: Path, units: Sequence[Unit],
                                                 folio=str(body)))
     return Typeset(joined, breaks, tuple(findings))
 
-
-def _pages_of(part) -> list:
-    import pikepdf
-
-    with pikepdf.open(part.pdf) as pdf:
-        return list(range(len(pdf.pages)))
